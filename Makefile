@@ -1,0 +1,45 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is set up on the way.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app classroom
+CATALOGS := $(wildcard classroom/translations/*/LC_MESSAGES/messages.po)
+
+.PHONY: install translations run test lint format check-lessons extract-messages
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/.installed
+
+translations: install $(CATALOGS:.po=.mo)
+
+classroom/translations/%/LC_MESSAGES/messages.mo: classroom/translations/%/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile --statistics -d classroom/translations -l $*
+
+run: translations
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-lessons: install
+	$(FLASK) lessons check
+
+test: translations lint check-lessons
+	$(BIN)/pytest -q
+
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project Klasgesprek -o classroom/translations/messages.pot .
+	$(BIN)/pybabel update -i classroom/translations/messages.pot -d classroom/translations --no-fuzzy-matching

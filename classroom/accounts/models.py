@@ -1,0 +1,71 @@
+"""Schools and the staff accounts that belong to them."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..timeutil import now_utc
+
+if TYPE_CHECKING:
+    from ..coordination.models import SchoolClass
+
+ROLES = ("teacher", "coordinator")
+
+
+def new_session_token() -> str:
+    """Return a random token; changing it ends every session of an account."""
+    return secrets.token_urlsafe(16)
+
+
+class School(db.Model):
+    """A school: the boundary of everything its staff may see."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    # Results appear only from this many answers on (k-anonymity threshold).
+    min_answers: Mapped[int] = mapped_column(default=5)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    users: Mapped[list[User]] = relationship(back_populates="school")
+    classes: Mapped[list[SchoolClass]] = relationship(back_populates="school")
+
+
+class User(UserMixin, db.Model):
+    """A staff account (teacher or coordinator); students never have one."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    school: Mapped[School] = relationship(back_populates="users")
+
+    @property
+    def is_active(self) -> bool:
+        """Deactivated accounts cannot log in; Flask-Login reads this."""
+        return self.active
+
+    def get_id(self) -> str:
+        """Session id bound to the session token, so a new token logs out everywhere."""
+        return f"{self.id}:{self.session_token}"
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of the password; never the password itself."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Tell whether the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)

@@ -1,0 +1,76 @@
+"""Login and logout of staff."""
+
+import click
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db, login_manager
+from ..navigation import local_path
+from .forms import EmptyForm, LoginForm
+from .models import ROLES, User
+from .services import AccountError, create_user, find_user_by_email, get_or_create_school
+
+bp = Blueprint("accounts", __name__, url_prefix="/auth", cli_group="users")
+
+# Compared against when the e-mail is unknown, so both cases take the same time.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """Return the active account for a session id of the form 'id:token'."""
+    user_id, _sep, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form and log a staff member in; open to everyone."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data.strip())
+        if user is None:
+            check_password_hash(_DUMMY_HASH, form.password.data)
+        elif user.active and user.check_password(form.password.data):
+            login_user(user)
+            return redirect(local_path(request.args.get("next")) or url_for("main.index"))
+        flash(_("E-mail address or password is not correct."), "error")
+        return render_template("accounts/login.html", form=form), 401
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    """Log the current staff member out; a POST with a CSRF token."""
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        flash(_("You are logged out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--school", "school_name", required=True, help="School name; created if new.")
+@click.password_option(envvar="KLASGESPREK_PASSWORD")
+def create_command(email: str, name: str, role: str, school_name: str, password: str) -> None:
+    """Create a staff account (teacher or coordinator) in a school."""
+    school = get_or_create_school(school_name)
+    try:
+        create_user(school, email, name, role, password)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {role} {email} in {school.name}.")

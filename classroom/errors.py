@@ -1,0 +1,54 @@
+"""Error pages: a clear message in the user's language, never a stack trace."""
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(500, _server_error)
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("That request was not valid."),
+        403: _("You do not have access to this page."),
+        404: _("This page does not exist."),
+        405: _("This action is not possible here."),
+        409: _("That is no longer possible."),
+        410: _("This is no longer available."),
+        413: _("That was too much data."),
+        429: _("Too many attempts. Wait a moment and try again."),
+    }
+
+
+def render_error(status: int, message: str | None = None) -> tuple[str, int]:
+    """Render the error page with a status and an optional specific message."""
+    title = _titles().get(status, _("Something went wrong."))
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if wants_json:
+        return {"error": message or title}, status  # type: ignore[return-value]
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    return render_error(
+        400, _("The form had expired or was sent twice. Go back, reload the page and try again.")
+    )
+
+
+def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+    if error.code is None or error.code < 400 or error.code == 500:
+        return error
+    return render_error(error.code)
+
+
+def _server_error(error: Exception) -> tuple[str, int]:
+    db.session.rollback()
+    return render_error(500)

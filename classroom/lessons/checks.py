@@ -1,0 +1,390 @@
+"""Validation of lesson files: every problem with its file and line."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .parsing import LessonFile, LessonSyntaxError, LineDict, as_mapping, parse_lesson_file
+
+LANGUAGES = ("nl", "en")
+THEMES = (
+    "belonging",
+    "discrimination",
+    "polarisation",
+    "media-literacy",
+    "radicalisation",
+    "dialogue",
+    "citizenship",
+)
+LEVELS = ("vmbo", "havo", "vwo")
+YEARS = ("lower", "upper")
+VALUES = ("freedom", "equality", "solidarity")
+QUESTION_TYPES = ("single", "multiple", "scale", "text")
+REQUIRED_SECTIONS = ("preparation", "not-ready", "tips", "sources")
+MIN_POLLS = 4
+KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+LESSON_FIELDS = {
+    "slug", "title", "summary", "themes", "levels", "years", "duration",
+    "duration_note", "values", "goals", "phases", "polls",
+}  # fmt: skip
+OPTIONAL_LESSON_FIELDS = {"duration_note"}
+PHASE_FIELDS = {"key", "title", "minutes"}
+POLL_FIELDS = {
+    "key", "phase", "type", "question", "options", "scale", "correct", "compare_to", "discuss",
+}  # fmt: skip
+DISCUSS_FIELDS = {"ask", "split", "unanimous", "alone"}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in a lesson file."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        path = os.path.relpath(self.path) if os.path.isabs(self.path) else self.path
+        return f"{path}:{self.line}: {self.message}"
+
+
+class _Reporter:
+    """Collects problems for one file, turning front-matter lines into file lines."""
+
+    def __init__(self, path: Path, lesson: LessonFile | None = None) -> None:
+        self.path = path
+        self.lesson = lesson
+        self.problems: list[Problem] = []
+
+    def at(self, line: int, message: str) -> None:
+        self.problems.append(Problem(str(self.path), line, message))
+
+    def front(self, mapping: LineDict, key: str | None, message: str) -> None:
+        relative = mapping.line_of(key) if key else mapping.line
+        self.at(self.lesson.line(relative) if self.lesson else 1, message)
+
+
+def check_file(path: Path) -> tuple[LessonFile | None, list[Problem]]:
+    """Parse and check one language file on its own."""
+    report = _Reporter(path)
+    try:
+        lesson = parse_lesson_file(path)
+    except LessonSyntaxError as error:
+        report.at(error.line, error.message)
+        return None, report.problems
+    report.lesson = lesson
+    _check_front(report, lesson.front, path.parent.name)
+    _check_sections(report, lesson)
+    return lesson, report.problems
+
+
+def _check_duplicates(report: _Reporter, mapping: LineDict) -> None:
+    for key, line in mapping.duplicates:
+        report.at(report.lesson.line(line), f"'{key}' is given twice")
+
+
+def _check_fields(report: _Reporter, mapping: LineDict, allowed: set, required: set, what: str):
+    _check_duplicates(report, mapping)
+    for key in mapping:
+        if key not in allowed:
+            report.front(mapping, key, f"unknown field '{key}' in {what}")
+    for key in sorted(required - set(mapping)):
+        report.front(mapping, None, f"missing field '{key}' in {what}")
+
+
+def _text(report: _Reporter, mapping: LineDict, key: str, limit: int, what: str) -> str | None:
+    value = mapping.get(key)
+    if key not in mapping:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        report.front(mapping, key, f"{what}: '{key}' must be non-empty text")
+        return None
+    if len(value) > limit:
+        report.front(mapping, key, f"{what}: '{key}' is {len(value)} characters (at most {limit})")
+    return value
+
+
+def _words(report: _Reporter, mapping: LineDict, key: str, allowed: tuple, what: str) -> None:
+    value = mapping.get(key)
+    if key not in mapping:
+        return
+    if not isinstance(value, list) or not value:
+        report.front(mapping, key, f"{what}: '{key}' must be a non-empty list")
+        return
+    for word in value:
+        if word not in allowed:
+            report.front(
+                mapping, key, f"{what}: '{word}' is not one of {', '.join(allowed)} in '{key}'"
+            )
+
+
+def _check_front(report: _Reporter, front: LineDict, folder: str) -> None:
+    required = LESSON_FIELDS - OPTIONAL_LESSON_FIELDS
+    _check_fields(report, front, LESSON_FIELDS, required, "the lesson")
+    if "slug" in front and front["slug"] != folder:
+        report.front(front, "slug", f"slug '{front['slug']}' differs from the folder '{folder}'")
+    _text(report, front, "title", 120, "the lesson")
+    _text(report, front, "summary", 200, "the lesson")
+    _text(report, front, "duration_note", 200, "the lesson")
+    _words(report, front, "themes", THEMES, "the lesson")
+    _words(report, front, "levels", LEVELS, "the lesson")
+    _words(report, front, "years", YEARS, "the lesson")
+    _words(report, front, "values", VALUES, "the lesson")
+    goals = front.get("goals")
+    if "goals" in front and (
+        not isinstance(goals, list)
+        or not 3 <= len(goals) <= 4
+        or not all(isinstance(goal, str) and goal.strip() for goal in goals)
+    ):
+        report.front(front, "goals", "goals must be a list of 3 or 4 sentences")
+    phase_keys = _check_phases(report, front)
+    _check_polls(report, front, phase_keys)
+
+
+def _check_phases(report: _Reporter, front: LineDict) -> list[str]:
+    phases = front.get("phases")
+    if "phases" not in front:
+        return []
+    if not isinstance(phases, list) or not phases:
+        report.front(front, "phases", "phases must be a non-empty list")
+        return []
+    keys: list[str] = []
+    total = 0
+    for phase in phases:
+        mapping = as_mapping(phase)
+        if mapping is None:
+            report.front(front, "phases", "each phase must be a mapping with key, title, minutes")
+            continue
+        _check_fields(report, mapping, PHASE_FIELDS, PHASE_FIELDS, "a phase")
+        key = mapping.get("key")
+        if not isinstance(key, str) or not KEY.match(key):
+            report.front(mapping, "key", f"phase key {key!r} must match [a-z0-9-]")
+        elif key in keys:
+            report.front(mapping, "key", f"phase key '{key}' is used twice")
+        else:
+            keys.append(key)
+        _text(report, mapping, "title", 80, f"phase '{key}'")
+        minutes = mapping.get("minutes")
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 0:
+            report.front(mapping, "minutes", f"phase '{key}': minutes must be a whole number ≥ 0")
+        else:
+            total += minutes
+    duration = front.get("duration")
+    if not isinstance(duration, int) or isinstance(duration, bool) or duration <= 0:
+        report.front(front, "duration", "duration must be a whole number of minutes > 0")
+    elif total != duration:
+        report.front(
+            front, "duration", f"duration is {duration} but the phases add up to {total} minutes"
+        )
+    return keys
+
+
+def _check_polls(report: _Reporter, front: LineDict, phase_keys: list[str]) -> None:
+    polls = front.get("polls")
+    if "polls" not in front:
+        return
+    if not isinstance(polls, list):
+        report.front(front, "polls", "polls must be a list")
+        return
+    if len(polls) < MIN_POLLS:
+        report.front(front, "polls", f"a module needs at least {MIN_POLLS} polls")
+    seen: dict[str, LineDict] = {}
+    for poll in polls:
+        mapping = as_mapping(poll)
+        if mapping is None:
+            report.front(front, "polls", "each poll must be a mapping")
+            continue
+        _check_poll(report, mapping, phase_keys, seen)
+
+
+def _check_poll(
+    report: _Reporter, poll: LineDict, phase_keys: list[str], seen: dict[str, LineDict]
+) -> None:
+    required = {"key", "phase", "type", "question", "discuss"}
+    _check_fields(report, poll, POLL_FIELDS, required, "a poll")
+    key = poll.get("key")
+    if not isinstance(key, str) or not KEY.match(key):
+        report.front(poll, "key", f"poll key {key!r} must match [a-z0-9-]")
+        key = None
+    elif key in seen:
+        report.front(poll, "key", f"poll key '{key}' is used twice")
+    name = f"poll '{key}'"
+    if "phase" in poll and poll["phase"] not in phase_keys:
+        report.front(poll, "phase", f"{name}: phase '{poll['phase']}' is not a phase here")
+    kind = poll.get("type")
+    if kind not in QUESTION_TYPES:
+        report.front(poll, "type", f"{name}: type {kind!r} must be one of {QUESTION_TYPES}")
+    _text(report, poll, "question", 200, name)
+    _check_answers(report, poll, kind, name)
+    _check_discussion(report, poll, kind, name)
+    _check_pair(report, poll, name, seen)
+    if key and key not in seen:
+        seen[key] = poll
+
+
+def _check_answers(report: _Reporter, poll: LineDict, kind: Any, name: str) -> None:
+    options = poll.get("options")
+    if kind in ("single", "multiple"):
+        if not isinstance(options, list) or not 2 <= len(options) <= 8:
+            report.front(poll, "options", f"{name}: a {kind} poll needs 2 to 8 options")
+        elif not all(isinstance(o, str) and o.strip() and len(o) <= 80 for o in options):
+            report.front(poll, "options", f"{name}: options must be texts of ≤ 80 characters")
+        elif len(set(options)) != len(options):
+            report.front(poll, "options", f"{name}: two options are the same")
+        correct = poll.get("correct")
+        if "correct" in poll and not (
+            isinstance(correct, int)
+            and not isinstance(correct, bool)
+            and isinstance(options, list)
+            and 0 <= correct < len(options)
+        ):
+            report.front(poll, "correct", f"{name}: correct must be the index of an option")
+    else:
+        for field in ("options", "correct"):
+            if field in poll:
+                report.front(poll, field, f"{name}: a {kind} poll has no '{field}'")
+    scale = poll.get("scale")
+    if kind == "scale":
+        if not (
+            isinstance(scale, list)
+            and len(scale) == 2
+            and all(isinstance(label, str) and 0 < len(label) <= 40 for label in scale)
+        ):
+            report.front(poll, "scale", f"{name}: scale needs two labels (point 1 and point 5)")
+    elif "scale" in poll:
+        report.front(poll, "scale", f"{name}: only a scale poll has 'scale'")
+
+
+def _check_discussion(report: _Reporter, poll: LineDict, kind: Any, name: str) -> None:
+    discuss = as_mapping(poll.get("discuss"))
+    if "discuss" in poll and discuss is None:
+        report.front(poll, "discuss", f"{name}: discuss must be a mapping")
+    if discuss is None:
+        return
+    required = {"ask"} if kind == "text" else DISCUSS_FIELDS
+    _check_fields(report, discuss, DISCUSS_FIELDS, required, f"the discussion of {name}")
+    ask = discuss.get("ask")
+    if "ask" in discuss and (
+        not isinstance(ask, list)
+        or not 1 <= len(ask) <= 4
+        or not all(isinstance(item, str) and item.strip() for item in ask)
+    ):
+        report.front(discuss, "ask", f"{name}: ask must list 1 to 4 questions")
+    for field in ("split", "unanimous", "alone"):
+        _text(report, discuss, field, 600, name)
+
+
+def _check_pair(report: _Reporter, poll: LineDict, name: str, seen: dict[str, LineDict]) -> None:
+    target = poll.get("compare_to")
+    if "compare_to" not in poll:
+        return
+    earlier = seen.get(target) if isinstance(target, str) else None
+    if earlier is None:
+        report.front(poll, "compare_to", f"{name}: compare_to '{target}' is not an earlier poll")
+        return
+    if earlier.get("compare_to"):
+        report.front(poll, "compare_to", f"{name}: '{target}' is itself a post poll")
+    paired = [p for p in seen.values() if p.get("compare_to") == target]
+    if paired:
+        report.front(poll, "compare_to", f"{name}: '{target}' is already paired")
+    for field, what in (("type", "type"), ("options", "options"), ("scale", "scale labels")):
+        if poll.get(field) != earlier.get(field):
+            report.front(poll, "compare_to", f"{name}: its {what} differ from '{target}'")
+    if poll.get("question") != earlier.get("question"):
+        report.front(poll, "compare_to", f"{name}: the question is not worded as in '{target}'")
+
+
+def _check_sections(report: _Reporter, lesson: LessonFile) -> None:
+    ids: dict[str, int] = {}
+    for section in lesson.sections:
+        if section.id in ids:
+            report.at(section.line, f"section id '{section.id}' is used twice")
+        ids.setdefault(section.id, section.line)
+        if not section.markdown:
+            report.at(section.line, f"section '{section.id}' is empty")
+    phases = [p.get("key") for p in lesson.front.get("phases") or [] if as_mapping(p)]
+    end_line = lesson.sections[-1].line if lesson.sections else 1
+    for needed in (*REQUIRED_SECTIONS, *(key for key in phases if isinstance(key, str))):
+        if needed not in ids:
+            report.at(end_line, f"the guide has no section '## … {{#{needed}}}'")
+
+
+def check_translations(nl: LessonFile, en: LessonFile) -> list[Problem]:
+    """Check that the English file has the same structure as the Dutch one."""
+    report = _Reporter(en.path, en)
+    front_nl, front_en = nl.front, en.front
+    for field in ("slug", "themes", "levels", "years", "values", "duration"):
+        if front_nl.get(field) != front_en.get(field):
+            report.front(front_en, field, f"'{field}' differs from {nl.path.name}")
+    keys_nl = _keys(front_nl.get("phases"))
+    if keys_nl != _keys(front_en.get("phases")):
+        report.front(front_en, "phases", f"phase keys differ from {nl.path.name}: {keys_nl}")
+    polls_nl = {p["key"]: p for p in _mappings(front_nl.get("polls"))}
+    polls_en = _mappings(front_en.get("polls"))
+    if list(polls_nl) != [p.get("key") for p in polls_en]:
+        report.front(front_en, "polls", f"poll keys differ from {nl.path.name}: {list(polls_nl)}")
+    for poll in polls_en:
+        twin = polls_nl.get(poll.get("key"))
+        if twin is None:
+            report.front(poll, "key", f"poll '{poll.get('key')}' is not in {nl.path.name}")
+            continue
+        for field in ("type", "phase", "compare_to", "correct"):
+            if poll.get(field) != twin.get(field):
+                report.front(
+                    poll, field, f"poll '{poll['key']}': '{field}' differs in {nl.path.name}"
+                )
+        if len(poll.get("options") or []) != len(twin.get("options") or []):
+            report.front(
+                poll,
+                "options",
+                f"poll '{poll['key']}': option count differs in {nl.path.name}",
+            )
+    return report.problems
+
+
+def _mappings(value: Any) -> list[LineDict]:
+    return [item for item in value if as_mapping(item)] if isinstance(value, list) else []
+
+
+def _keys(value: Any) -> list[Any]:
+    return [item.get("key") for item in _mappings(value)]
+
+
+def check_module_folder(folder: Path) -> tuple[dict[str, LessonFile], list[Problem]]:
+    """Check both language files of a module and their agreement."""
+    problems: list[Problem] = []
+    files: dict[str, LessonFile] = {}
+    for language in LANGUAGES:
+        path = folder / f"{language}.md"
+        if not path.is_file():
+            problems.append(Problem(str(path), 1, f"missing file: every module needs {path.name}"))
+            continue
+        lesson, found = check_file(path)
+        problems += found
+        if lesson is not None:
+            files[language] = lesson
+    if not problems and len(files) == len(LANGUAGES):
+        problems += check_translations(files["nl"], files["en"])
+    return files, problems
+
+
+def module_folders(lessons_dir: Path) -> list[Path]:
+    """Return the module folders, skipping names that start with '_' or '.'."""
+    return sorted(
+        path for path in lessons_dir.iterdir() if path.is_dir() and path.name[0] not in "_."
+    )
+
+
+def check_ground_rules(lessons_dir: Path) -> list[Problem]:
+    """Check that the shared ground rules exist in every language."""
+    problems = []
+    for language in LANGUAGES:
+        path = lessons_dir / f"ground-rules.{language}.md"
+        if not path.is_file() or not path.read_text(encoding="utf-8").strip():
+            problems.append(Problem(str(path), 1, "missing or empty ground rules"))
+    return problems

@@ -1,0 +1,228 @@
+"""Lesson modules as the app uses them: validated, rendered once, cached per app."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import markdown
+from flask import current_app
+from markupsafe import Markup
+
+from .checks import (
+    LANGUAGES,
+    Problem,
+    check_ground_rules,
+    check_module_folder,
+    module_folders,
+)
+from .parsing import LessonFile
+
+log = logging.getLogger(__name__)
+
+BARE_URL = re.compile(r"(?<![<(\[\"'])\b(https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"])")
+MARKDOWN_EXTENSIONS = ["attr_list", "tables", "sane_lists"]
+
+
+def render_markdown(text: str) -> Markup:
+    """Render trusted lesson Markdown to HTML; bare links become clickable."""
+    html = markdown.markdown(BARE_URL.sub(r"<\1>", text), extensions=MARKDOWN_EXTENSIONS)
+    return Markup(html)  # noqa: S704 - lesson files are reviewed in git, never user input
+
+
+@dataclass(frozen=True)
+class Discussion:
+    """Prompts for the teacher when a poll's results are on the screen."""
+
+    ask: tuple[str, ...]
+    split: str | None
+    unanimous: str | None
+    alone: str | None
+
+
+@dataclass(frozen=True)
+class Poll:
+    """A poll as written in a module, in one language."""
+
+    key: str
+    phase: str
+    type: str
+    question: str
+    options: tuple[str, ...]
+    scale: tuple[str, str] | None
+    correct: int | None
+    compare_to: str | None
+    discuss: Discussion
+
+    def as_content(self) -> dict[str, Any]:
+        """Return the wording that a run copies into its database row."""
+        return {
+            "question": self.question,
+            "options": list(self.options),
+            "scale": list(self.scale) if self.scale else None,
+            "discuss": {
+                "ask": list(self.discuss.ask),
+                "split": self.discuss.split,
+                "unanimous": self.discuss.unanimous,
+                "alone": self.discuss.alone,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Section:
+    """A rendered section of the teacher guide."""
+
+    id: str
+    title: str
+    html: Markup
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A step of the lesson flow, with its guide section and polls."""
+
+    key: str
+    title: str
+    minutes: int
+    guide: Section
+    polls: tuple[Poll, ...]
+
+
+@dataclass(frozen=True)
+class LessonText:
+    """One module in one language."""
+
+    slug: str
+    language: str
+    title: str
+    summary: str
+    themes: tuple[str, ...]
+    levels: tuple[str, ...]
+    years: tuple[str, ...]
+    values: tuple[str, ...]
+    duration: int
+    duration_note: str | None
+    goals: tuple[str, ...]
+    phases: tuple[Phase, ...]
+    polls: tuple[Poll, ...]
+    sections: dict[str, Section]
+
+    @property
+    def pair_count(self) -> int:
+        """Number of pre/post poll pairs."""
+        return sum(1 for poll in self.polls if poll.compare_to)
+
+    def other_sections(self) -> list[Section]:
+        """Guide sections that are neither phases nor the fixed ones."""
+        fixed = {"preparation", "not-ready", "tips", "sources"} | {p.key for p in self.phases}
+        return [section for section in self.sections.values() if section.id not in fixed]
+
+
+@dataclass(frozen=True)
+class Module:
+    """A lesson module in all its languages."""
+
+    slug: str
+    texts: dict[str, LessonText]
+
+    def text(self, language: str) -> LessonText:
+        """Return the module in the language, or in Dutch when it has no such text."""
+        return self.texts.get(language) or self.texts[LANGUAGES[0]]
+
+
+def _build_text(lesson: LessonFile, language: str) -> LessonText:
+    front = lesson.front
+    sections = {s.id: Section(s.id, s.title, render_markdown(s.markdown)) for s in lesson.sections}
+    polls = tuple(_build_poll(poll) for poll in front["polls"])
+    phases = tuple(
+        Phase(
+            key=phase["key"],
+            title=phase["title"],
+            minutes=phase["minutes"],
+            guide=sections[phase["key"]],
+            polls=tuple(poll for poll in polls if poll.phase == phase["key"]),
+        )
+        for phase in front["phases"]
+    )
+    return LessonText(
+        slug=front["slug"],
+        language=language,
+        title=front["title"],
+        summary=front["summary"],
+        themes=tuple(front["themes"]),
+        levels=tuple(front["levels"]),
+        years=tuple(front["years"]),
+        values=tuple(front["values"]),
+        duration=front["duration"],
+        duration_note=front.get("duration_note"),
+        goals=tuple(front["goals"]),
+        phases=phases,
+        polls=polls,
+        sections=sections,
+    )
+
+
+def _build_poll(poll: dict[str, Any]) -> Poll:
+    discuss = poll["discuss"]
+    return Poll(
+        key=poll["key"],
+        phase=poll["phase"],
+        type=poll["type"],
+        question=poll["question"],
+        options=tuple(poll.get("options") or ()),
+        scale=tuple(poll["scale"]) if poll.get("scale") else None,
+        correct=poll.get("correct"),
+        compare_to=poll.get("compare_to"),
+        discuss=Discussion(
+            ask=tuple(discuss["ask"]),
+            split=discuss.get("split"),
+            unanimous=discuss.get("unanimous"),
+            alone=discuss.get("alone"),
+        ),
+    )
+
+
+class Library:
+    """All valid modules of a lessons folder, plus the problems of the invalid ones."""
+
+    def __init__(self, lessons_dir: Path) -> None:
+        self.lessons_dir = lessons_dir
+        self.modules: dict[str, Module] = {}
+        self.problems: list[Problem] = check_ground_rules(lessons_dir)
+        for folder in module_folders(lessons_dir):
+            files, problems = check_module_folder(folder)
+            self.problems += problems
+            if problems:
+                continue
+            texts = {language: _build_text(files[language], language) for language in files}
+            self.modules[folder.name] = Module(folder.name, texts)
+
+    def get(self, slug: str) -> Module | None:
+        """Return the module with this slug, if it exists and is valid."""
+        return self.modules.get(slug)
+
+    @cached_property
+    def ground_rules(self) -> dict[str, Markup]:
+        """The shared ground rules per language, rendered."""
+        rules = {}
+        for language in LANGUAGES:
+            path = self.lessons_dir / f"ground-rules.{language}.md"
+            if path.is_file():
+                rules[language] = render_markdown(path.read_text(encoding="utf-8"))
+        return rules
+
+
+def get_library() -> Library:
+    """Return the current app's library, loading and rendering it on first use."""
+    library = current_app.extensions.get("lesson_library")
+    if library is None:
+        library = Library(Path(current_app.config["LESSONS_DIR"]))
+        for problem in library.problems:
+            log.warning("lesson problem, module skipped: %s", problem)
+        current_app.extensions["lesson_library"] = library
+    return library

@@ -1,0 +1,5 @@
+"""Lesson runs: starting them, stepping through polls, and their anonymous results."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,184 @@
+"""The one owner of response rows: storing answers and handing out suppressed results.
+
+Every view, export and command gets answers through this module, so the
+anonymity rules (pseudonyms, k-suppression, no order of arrival) live here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..extensions import db
+from .models import SCALE_POINTS, Question, Response, Run
+
+
+class InvalidAnswer(ValueError):
+    """An answer that does not fit its question."""
+
+
+@dataclass(frozen=True)
+class OptionResult:
+    """How many chose one option (or one point of a scale)."""
+
+    label: str
+    count: int
+    percent: int
+
+
+@dataclass(frozen=True)
+class Results:
+    """The results of one question, only ever built from at least k answers."""
+
+    total: int
+    options: list[OptionResult]
+    mean: float | None = None
+    texts: tuple[str, ...] = ()
+
+
+def min_answers(run: Run) -> int:
+    """The k of a run: its school's setting, never below the configured floor."""
+    return max(run.school.min_answers, current_app.config["MIN_ANSWERS_FLOOR"])
+
+
+def pseudonym(question: Question, device_token: str) -> str:
+    """Keyed hash of run, question and device: stops double counting, links nothing.
+
+    Answers of one device to two questions get unrelated pseudonyms, and without
+    the server key a pseudonym cannot be traced back to a device token.
+    """
+    key = hmac.new(
+        current_app.config["SECRET_KEY"].encode(), b"response-pseudonym", hashlib.sha256
+    ).digest()
+    message = f"{question.run_id}:{question.id}:{device_token}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def validate_answer(question: Question, value: int | None, text: str | None) -> None:
+    """Raise InvalidAnswer when the value or text does not fit the question type."""
+    if question.type == "text":
+        limit = current_app.config["OPEN_TEXT_MAX_LENGTH"]
+        if not text or not text.strip() or len(text) > limit or value is not None:
+            raise InvalidAnswer(question.type)
+        return
+    if text is not None or value is None:
+        raise InvalidAnswer(question.type)
+    if question.type == "single" and not 0 <= value < question.option_count:
+        raise InvalidAnswer(question.type)
+    if question.type == "multiple" and not 0 < value < (1 << question.option_count):
+        raise InvalidAnswer(question.type)
+    if question.type == "scale" and not 1 <= value <= SCALE_POINTS:
+        raise InvalidAnswer(question.type)
+
+
+def store_answer(
+    question: Question, device_token: str, value: int | None = None, text: str | None = None
+) -> None:
+    """Store a device's answer, replacing its earlier answer to the same question.
+
+    One atomic upsert on (question, pseudonym): a double or concurrent submit
+    replaces and never adds. The caller commits.
+    """
+    validate_answer(question, value, text)
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Response).values(
+        id=uuid.uuid4(),
+        question_id=question.id,
+        pseudonym=pseudonym(question, device_token),
+        value=value,
+        text=text.strip() if text else None,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["question_id", "pseudonym"],
+        set_={"value": statement.excluded.value, "text": statement.excluded.text},
+    )
+    db.session.execute(statement)
+
+
+def answer_of(question: Question, device_token: str) -> tuple[int | None, str | None] | None:
+    """Return this device's own answer (value, text), so it can see and change it."""
+    row = db.session.execute(
+        db.select(Response.value, Response.text).where(
+            Response.question_id == question.id,
+            Response.pseudonym == pseudonym(question, device_token),
+        )
+    ).first()
+    return (row.value, row.text) if row else None
+
+
+def count_answers(question: Question) -> int:
+    """How many devices answered the question."""
+    return db.session.scalar(
+        db.select(func.count()).select_from(Response).where(Response.question_id == question.id)
+    )
+
+
+def count_answers_per_question(run: Run) -> dict[int, int]:
+    """Answer counts for every question of a run, in one query."""
+    rows = db.session.execute(
+        db.select(Response.question_id, func.count())
+        .join(Question, Question.id == Response.question_id)
+        .where(Question.run_id == run.id)
+        .group_by(Response.question_id)
+    )
+    return {question_id: count for question_id, count in rows}
+
+
+def results(question: Question, language: str, with_texts: bool = False) -> Results | None:
+    """Return the question's results, or None while fewer than k have answered.
+
+    Open texts are included only when asked (for the teacher) and come in random
+    order, never in order of arrival.
+    """
+    total = count_answers(question)
+    if total < min_answers(question.run):
+        return None
+    wording = question.text(language)
+    if question.type == "text":
+        texts: tuple[str, ...] = ()
+        if with_texts:
+            found = list(
+                db.session.scalars(
+                    db.select(Response.text).where(Response.question_id == question.id)
+                )
+            )
+            secrets.SystemRandom().shuffle(found)
+            texts = tuple(found)
+        return Results(total=total, options=[], texts=texts)
+    values = db.session.execute(
+        db.select(Response.value, func.count())
+        .where(Response.question_id == question.id)
+        .group_by(Response.value)
+    ).all()
+    if question.type == "scale":
+        labels = [str(point) for point in range(1, SCALE_POINTS + 1)]
+        counts = [0] * SCALE_POINTS
+        for value, count in values:
+            counts[value - 1] += count
+        mean = sum((i + 1) * c for i, c in enumerate(counts)) / total
+    else:
+        labels = list(wording["options"])
+        counts = [0] * len(labels)
+        for value, count in values:
+            for index in _chosen_indexes(question.type, value, len(labels)):
+                counts[index] += count
+        mean = None
+    options = [
+        OptionResult(label, count, round(100 * count / total))
+        for label, count in zip(labels, counts, strict=True)
+    ]
+    return Results(total=total, options=options, mean=mean)
+
+
+def _chosen_indexes(question_type: str, value: int, option_count: int) -> list[int]:
+    if question_type == "multiple":
+        return [index for index in range(option_count) if value & (1 << index)]
+    return [value]

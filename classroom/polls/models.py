@@ -1,0 +1,119 @@
+"""Lesson runs, the questions copied into them, and the anonymous responses."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import now_utc
+
+if TYPE_CHECKING:
+    from ..accounts.models import School, User
+    from ..coordination.models import SchoolClass
+
+QUESTION_TYPES = ("single", "multiple", "scale", "text")
+CHOICE_TYPES = ("single", "multiple")
+SCALE_POINTS = 5
+
+
+class Run(db.Model):
+    """One lesson of one module given to one class; students join it by code."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id"), index=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    module_slug: Mapped[str] = mapped_column(String(80))
+    titles: Mapped[dict[str, str]] = mapped_column(JSON)
+    language: Mapped[str] = mapped_column(String(5))
+    join_code: Mapped[str] = mapped_column(String(6), unique=True)
+    # Position of the question on the projector; None before the first is opened.
+    current_position: Mapped[int | None]
+    # Bumped on every change students or the projector must follow (ETag source).
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    ended_at: Mapped[datetime | None]
+
+    school: Mapped[School] = relationship()
+    school_class: Mapped[SchoolClass] = relationship()
+    teacher: Mapped[User] = relationship()
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="run", order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        """Tell whether students can still join and answer."""
+        return self.ended_at is None
+
+    def title(self, language: str) -> str:
+        """Return the module title in the language, falling back to the run's."""
+        return self.titles.get(language) or self.titles[self.language]
+
+    def touch(self) -> None:
+        """Mark a change that waiting screens must pick up."""
+        self.version += 1
+
+
+class Question(db.Model):
+    """A poll of a run, copied from the module so results outlive module edits."""
+
+    __table_args__ = (
+        UniqueConstraint("run_id", "position"),
+        UniqueConstraint("run_id", "key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    key: Mapped[str] = mapped_column(String(40))
+    phase: Mapped[str] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(10))
+    # Per language: {"question", "options", "scale", "discuss"}; see polls.services.
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    compare_to: Mapped[str | None] = mapped_column(String(40))
+    correct: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(10), default="ready")
+    revealed: Mapped[bool] = mapped_column(default=False)
+
+    run: Mapped[Run] = relationship(back_populates="questions")
+
+    def text(self, language: str) -> dict[str, Any]:
+        """Return the question's wording in the language, or in the run's language."""
+        return self.content.get(language) or self.content[self.run.language]
+
+    @property
+    def option_count(self) -> int:
+        """Number of answer options (the points of a scale count as options)."""
+        if self.type == "scale":
+            return SCALE_POINTS
+        if self.type in CHOICE_TYPES:
+            return len(self.text(self.run.language)["options"])
+        return 0
+
+
+class Response(db.Model):
+    """One anonymous answer to one question.
+
+    No student identity, no address, no time: only a per-question pseudonym that
+    stops double counting and cannot link answers to different questions. The key
+    is random and the SQLite table has no rowid, so not even arrival order is kept.
+    Only `polls.answers` reads or writes this table.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("question_id", "pseudonym"),
+        {"sqlite_with_rowid": False},
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
+    pseudonym: Mapped[str] = mapped_column(String(64))
+    # single: option index; multiple: bit mask of option indexes; scale: 1-5.
+    value: Mapped[int | None]
+    text: Mapped[str | None] = mapped_column(String(280))

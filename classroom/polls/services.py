@@ -1,0 +1,126 @@
+"""Starting runs and moving their questions through ready, open and closed."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import TYPE_CHECKING
+
+from ..extensions import db
+from ..timeutil import now_utc
+from .models import Question, Run
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+    from ..coordination.models import SchoolClass
+    from ..lessons.content import Module
+
+# Six characters without look-alikes (no 0/O, 1/I/L): about 8.9 * 10^8 codes.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 6
+_NOT_CODE = re.compile(r"[\s\-_.]")
+
+
+def new_join_code() -> str:
+    """Return a random join code that no run has used."""
+    while True:
+        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+        if db.session.scalar(db.select(Run.id).where(Run.join_code == code)) is None:
+            return code
+
+
+def normalise_code(text: str) -> str | None:
+    """Turn what a student typed into a code, or None if it cannot be one."""
+    code = _NOT_CODE.sub("", text or "").upper()
+    if len(code) != JOIN_CODE_LENGTH or any(c not in JOIN_CODE_ALPHABET for c in code):
+        return None
+    return code
+
+
+def find_run_by_code(code: str) -> Run | None:
+    """Return the run with this join code, open or ended."""
+    return db.session.scalar(db.select(Run).where(Run.join_code == code))
+
+
+def start_run(module: Module, school_class: SchoolClass, teacher: User, language: str) -> Run:
+    """Create a run and copy the module's polls into it, in every language."""
+    text = module.text(language)
+    run = Run(
+        school_id=school_class.school_id,
+        class_id=school_class.id,
+        teacher_id=teacher.id,
+        module_slug=module.slug,
+        titles={lang: module.texts[lang].title for lang in module.texts},
+        language=text.language,
+        join_code=new_join_code(),
+    )
+    for position, poll in enumerate(text.polls):
+        run.questions.append(
+            Question(
+                position=position,
+                key=poll.key,
+                phase=poll.phase,
+                type=poll.type,
+                compare_to=poll.compare_to,
+                correct=poll.correct,
+                content={
+                    lang: module.texts[lang].polls[position].as_content() for lang in module.texts
+                },
+            )
+        )
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def current_question(run: Run) -> Question | None:
+    """Return the question on the projector, if any."""
+    if run.current_position is None:
+        return None
+    return next((q for q in run.questions if q.position == run.current_position), None)
+
+
+def open_question_of(run: Run) -> Question | None:
+    """Return the question students can answer now, if any."""
+    return next((q for q in run.questions if q.status == "open"), None)
+
+
+def next_question(run: Run) -> Question | None:
+    """Return the first question after the current one that was never opened."""
+    after = -1 if run.current_position is None else run.current_position
+    return next((q for q in run.questions if q.position > after and q.status == "ready"), None)
+
+
+def open_question(question: Question) -> None:
+    """Open a question for answers, closing any other open one (one at a time)."""
+    run = question.run
+    for other in run.questions:
+        if other.status == "open" and other is not question:
+            other.status = "closed"
+    question.status = "open"
+    question.revealed = False
+    run.current_position = question.position
+    run.touch()
+
+
+def close_question(question: Question) -> None:
+    """Stop accepting answers to a question."""
+    question.status = "closed"
+    question.run.touch()
+
+
+def reveal_question(question: Question) -> None:
+    """Close a question and show its results to the class."""
+    question.status = "closed"
+    question.revealed = True
+    question.run.current_position = question.position
+    question.run.touch()
+
+
+def end_run(run: Run) -> None:
+    """End a run: its join code stops working and every question closes."""
+    for question in run.questions:
+        if question.status == "open":
+            question.status = "closed"
+    run.ended_at = now_utc()
+    run.touch()

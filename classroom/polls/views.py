@@ -1,0 +1,181 @@
+"""A teacher's control of their own runs: start, present, step through polls, end."""
+
+from io import BytesIO
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.decorators import require_role
+from ..accounts.forms import EmptyForm
+from ..errors import render_error
+from ..extensions import db
+from ..lessons.content import get_library
+from . import answers, services
+from .forms import StartRunForm, teachable_classes
+from .models import Run
+
+bp = Blueprint("polls", __name__, url_prefix="/runs")
+
+QUESTION_ACTIONS = {
+    "open": services.open_question,
+    "close": services.close_question,
+    "reveal": services.reveal_question,
+}
+
+
+@bp.before_request
+def load_own_run():
+    """Staff only; a run in the URL must be the current teacher's own (else 404)."""
+    if (response := require_role()) is not None:
+        return response
+    run_id = (request.view_args or {}).get("run_id")
+    if run_id is not None:
+        g.run = db.one_or_404(
+            db.select(Run).where(Run.id == run_id, Run.teacher_id == current_user.id)
+        )
+    return None
+
+
+@bp.app_template_global()
+def start_run_form(slug: str, language: str) -> StartRunForm:
+    """The form on a module page that starts a run for one of the teacher's classes."""
+    form = StartRunForm(module=slug, language=language, formdata=None)
+    form.set_classes(teachable_classes(current_user))
+    return form
+
+
+@bp.get("/")
+def index():
+    """List the current teacher's runs, newest first."""
+    runs = db.session.scalars(
+        db.select(Run).where(Run.teacher_id == current_user.id).order_by(Run.id.desc()).limit(100)
+    ).all()
+    return render_template("polls/index.html", runs=runs)
+
+
+@bp.post("/")
+def create():
+    """Start a run of a module for one of the teacher's own active classes."""
+    form = StartRunForm()
+    classes = teachable_classes(current_user)
+    form.set_classes(classes)
+    module = get_library().get(form.module.data or "")
+    if module is None:
+        return render_error(404, _("This module does not exist."))
+    if not form.validate_on_submit():
+        flash(_("Choose one of your classes and a language."), "error")
+        return redirect(url_for("lessons.detail", slug=module.slug)), 303
+    school_class = next(c for c in classes if c.id == form.school_class.data)
+    run = services.start_run(module, school_class, current_user, form.language.data)
+    db.session.commit()
+    return redirect(url_for("polls.present", run_id=run.id), 303)
+
+
+def _question_or_404(question_id: int):
+    question = next((q for q in g.run.questions if q.id == question_id), None)
+    if question is None:
+        abort(404)
+    return question
+
+
+def _view_model(run: Run, with_texts: bool) -> dict:
+    language = str(get_locale())
+    counts = answers.count_answers_per_question(run)
+    current = services.current_question(run)
+    shown = {}
+    for question in run.questions:
+        if question.status != "ready":
+            shown[question.id] = answers.results(question, language, with_texts=with_texts)
+    return {
+        "run": run,
+        "language": language,
+        "counts": counts,
+        "results": shown,
+        "current": current,
+        "next_question": services.next_question(run),
+        "k": answers.min_answers(run),
+        "join_url": url_for("student.join_link", code=run.join_code, _external=True),
+        "action_form": EmptyForm(),
+    }
+
+
+@bp.get("/<int:run_id>")
+def detail(run_id: int):
+    """The teacher's control page: every question, its status, answers and results."""
+    return render_template("polls/detail.html", **_view_model(g.run, with_texts=True))
+
+
+@bp.get("/<int:run_id>/present")
+def present(run_id: int):
+    """The projector view: join code, link and QR, the current question and results."""
+    return render_template("polls/present.html", **_view_model(g.run, with_texts=False))
+
+
+@bp.get("/<int:run_id>/state")
+def state(run_id: int):
+    """What the presenter page polls: the run's version and the current answer count."""
+    run = g.run
+    current = services.current_question(run)
+    count = answers.count_answers(current) if current else 0
+    etag = f"{run.version}-{count}"
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    response = jsonify(version=run.version, answers=count, open=run.is_open)
+    response.set_etag(etag)
+    return response
+
+
+@bp.get("/<int:run_id>/qr.svg")
+def qr_code(run_id: int):
+    """The join link of the run as a QR code (SVG)."""
+    url = url_for("student.join_link", code=g.run.join_code, _external=True)
+    buffer = BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=10, border=2, xmldecl=False)
+    return Response(buffer.getvalue(), mimetype="image/svg+xml")
+
+
+@bp.post("/<int:run_id>/questions/<int:question_id>/<action>")
+def question_action(run_id: int, question_id: int, action: str):
+    """Open, close or reveal one question of the teacher's open run."""
+    if action not in QUESTION_ACTIONS:
+        abort(404)
+    question = _question_or_404(question_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if not g.run.is_open:
+        return render_error(409, _("This lesson has ended."))
+    QUESTION_ACTIONS[action](question)
+    db.session.commit()
+    return redirect(_back_to(g.run), 303)
+
+
+@bp.post("/<int:run_id>/end")
+def end(run_id: int):
+    """End the run: the join code stops working."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if g.run.is_open:
+        services.end_run(g.run)
+        db.session.commit()
+        flash(_("The lesson has ended. The join code no longer works."), "info")
+    return redirect(url_for("polls.detail", run_id=g.run.id), 303)
+
+
+def _back_to(run: Run) -> str:
+    """Return to the page the teacher acted from: the projector or the control page."""
+    view = "polls.present" if request.args.get("from") == "present" else "polls.detail"
+    return url_for(view, run_id=run.id)

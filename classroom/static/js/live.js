@@ -1,0 +1,57 @@
+// Follow the teacher without reloading by hand: ask the state URL whether anything
+// changed (ETag, usually answered 304) and swap in the fresh page when it did.
+(function () {
+  "use strict";
+  const root = document.querySelector("[data-state-url]");
+  if (!root) return;
+  const stateUrl = root.dataset.stateUrl;
+  const interval = Number(root.dataset.interval) || 2000;
+  let version = root.dataset.version;
+  let etag = null;
+
+  async function swapPage() {
+    const response = await fetch(window.location.href, { cache: "no-store" });
+    if (!response.ok) {
+      window.location.reload();
+      return;
+    }
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = page.querySelector("[data-live-region]");
+    const current = document.querySelector("[data-live-region]");
+    if (!fresh || !current) {
+      window.location.reload();
+      return;
+    }
+    const focused = document.activeElement && document.activeElement.id;
+    current.replaceWith(document.adoptNode(fresh));
+    if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+  }
+
+  async function tick() {
+    try {
+      const headers = etag ? { "If-None-Match": etag } : {};
+      const response = await fetch(stateUrl, { headers: headers, cache: "no-store" });
+      if (response.status === 200) {
+        etag = response.headers.get("ETag");
+        const state = await response.json();
+        if (String(state.version) !== String(version)) {
+          version = String(state.version);
+          await swapPage();
+        }
+        if (typeof state.answers === "number") {
+          document.querySelectorAll("[data-answer-count]").forEach(function (element) {
+            element.textContent = String(state.answers);
+          });
+        }
+      } else if (response.status !== 304) {
+        window.location.reload();
+        return;
+      }
+    } catch (error) {
+      // A network hiccup on a school Wi-Fi: try again at the next tick.
+    }
+    window.setTimeout(tick, interval);
+  }
+
+  window.setTimeout(tick, interval);
+})();

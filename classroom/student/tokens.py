@@ -1,0 +1,21 @@
+"""A student's device token per run, kept only in the signed session cookie."""
+
+import secrets
+
+from flask import session
+
+MAX_RUNS_REMEMBERED = 5
+
+
+def device_token(run_id: int) -> str | None:
+    """Return this browser's token for the run, if it joined."""
+    return session.get("runs", {}).get(str(run_id))
+
+
+def join(run_id: int) -> str:
+    """Give this browser a random token for the run (kept if it has one)."""
+    runs = dict(session.get("runs", {}))
+    token = runs.pop(str(run_id), None) or secrets.token_urlsafe(16)
+    runs[str(run_id)] = token
+    session["runs"] = dict(list(runs.items())[-MAX_RUNS_REMEMBERED:])
+    return token

@@ -1,0 +1,147 @@
+"""The student's journey: join with a code, answer the open poll, see revealed results.
+
+Students have no account: a signed session token scoped to one run is all
+that ties a browser to a run. Every step works with plain forms and links.
+"""
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..errors import render_error
+from ..extensions import db
+from ..polls import answers, services
+from ..polls.forms import answer_form, form_value
+from ..polls.models import Question, Run
+from . import tokens
+from .forms import JoinForm
+
+bp = Blueprint("student", __name__)
+
+
+def _run_for_code(code: str) -> Run | tuple[str, int]:
+    """Return the open run of a code, or the error page to show instead."""
+    normalised = services.normalise_code(code)
+    run = services.find_run_by_code(normalised) if normalised else None
+    if run is None:
+        return render_error(
+            404, _("There is no lesson with this code. Check the code on the screen.")
+        )
+    if not run.is_open:
+        return render_error(410, _("This lesson has ended. The code no longer works."))
+    return run
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join():
+    """Ask for the join code; open to everyone."""
+    form = JoinForm()
+    if form.validate_on_submit():
+        found = _run_for_code(form.code.data)
+        if not isinstance(found, Run):
+            form.code.errors.append(_("There is no open lesson with this code."))
+            status = found[1]
+            return render_template("student/join.html", form=form), status
+        return redirect(url_for("student.join_link", code=found.join_code), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("student/join.html", form=form), status
+
+
+@bp.get("/j/<code>")
+def join_link(code: str):
+    """The short link and QR target: join the run and go to its live page."""
+    found = _run_for_code(code)
+    if not isinstance(found, Run):
+        return found
+    tokens.join(found.id)
+    return redirect(url_for("student.live", code=found.join_code))
+
+
+@bp.url_value_preprocessor
+def _load_live_run(endpoint: str | None, values: dict | None) -> None:
+    is_live = bool(endpoint and endpoint.startswith("student.live"))
+    g.live_code = (values or {}).get("code") if is_live else None
+
+
+@bp.before_request
+def joined_only():
+    """Live pages need an open run and this browser's token for it."""
+    if g.get("live_code") is None:
+        return None
+    found = _run_for_code(g.live_code)
+    if not isinstance(found, Run):
+        return found
+    g.run = found
+    g.token = tokens.device_token(found.id)
+    if g.token is None:
+        return redirect(url_for("student.join_link", code=found.join_code))
+    return None
+
+
+@bp.get("/live/<code>")
+def live(code: str):
+    """The student's screen: the open question, a waiting screen, or revealed results."""
+    return _render_live()
+
+
+def _render_live(question_form=None, status: int = 200):
+    run: Run = g.run
+    language = str(get_locale())
+    question = services.open_question_of(run)
+    context = {"run": run, "language": language, "question": question, "results": None}
+    if question is not None:
+        own = answers.answer_of(question, g.token)
+        if question_form is None:
+            question_form = answer_form(
+                question, language, formdata=None, data=_initial(question, own)
+            )
+        context.update(form=question_form, answered=own is not None)
+    else:
+        shown = services.current_question(run)
+        if shown is not None and shown.revealed and shown.type != "text":
+            context.update(shown=shown, results=answers.results(shown, language))
+    return render_template("student/live.html", **context), status
+
+
+def _initial(question: Question, own: tuple | None) -> dict:
+    if own is None:
+        return {}
+    value, text = own
+    if question.type == "text":
+        return {"answer": text}
+    if question.type == "multiple":
+        return {"answer": [i for i in range(question.option_count) if value & (1 << i)]}
+    return {"answer": value}
+
+
+@bp.get("/live/<code>/state")
+def live_state(code: str):
+    """What a waiting phone asks: the run's version, answered with 304 when unchanged."""
+    etag = str(g.run.version)
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    response = Response(f'{{"version": {etag}}}', mimetype="application/json")
+    response.set_etag(etag)
+    return response
+
+
+@bp.post("/live/<code>/questions/<int:question_id>")
+def live_answer(code: str, question_id: int):
+    """Store the student's answer to the open question (a resubmit replaces it)."""
+    run: Run = g.run
+    question = next((q for q in run.questions if q.id == question_id), None)
+    if question is None:
+        return render_error(404, _("This question is not part of this lesson."))
+    if question.status != "open":
+        return render_error(409, _("This poll is closed. Your answer was not saved."))
+    form = answer_form(question, str(get_locale()))
+    if not form.validate_on_submit():
+        return _render_live(question_form=form, status=400)
+    value, text = form_value(question, form.answer.data)
+    try:
+        answers.store_answer(question, g.token, value=value, text=text)
+    except answers.InvalidAnswer:
+        return render_error(400, _("That answer does not fit this question."))
+    db.session.commit()
+    flash(_("Your answer has been saved. You can change it while the poll is open."), "success")
+    return redirect(url_for("student.live", code=run.join_code), 303)

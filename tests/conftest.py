@@ -1,0 +1,196 @@
+"""Fixtures: one app per test, factories for staff and classes, helpers for students."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from classroom import create_app
+from classroom.accounts.models import School, User
+from classroom.coordination.models import SchoolClass
+from classroom.extensions import db
+
+REAL_LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
+SAMPLE_LESSONS_DIR = Path(__file__).resolve().parent / "fixtures" / "lessons"
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+PASSWORD = "correct horse battery"
+# Hashing is slow on purpose; do it once for every test user.
+PASSWORD_HASH = generate_password_hash(PASSWORD)
+
+
+def make_test_app(**config):
+    """Create an app on the test database with a fresh schema."""
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+        "WTF_CSRF_ENABLED": False,
+        "LESSONS_DIR": str(SAMPLE_LESSONS_DIR),
+        "SERVER_NAME": "klas.test",
+    }
+    settings.update(config)
+    return create_app(settings)
+
+
+@pytest.fixture
+def lessons_dir():
+    """The sample module with one poll of every type; test modules may override this."""
+    return SAMPLE_LESSONS_DIR
+
+
+@pytest.fixture
+def app(lessons_dir):
+    app = make_test_app(LESSONS_DIR=str(lessons_dir))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_school(app):
+    def make(name="Testschool", min_answers=5):
+        with app.app_context():
+            school = School(name=name, min_answers=min_answers)
+            db.session.add(school)
+            db.session.commit()
+            return school.id
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_school):
+    counter = iter(range(1, 10_000))
+
+    def make(role="teacher", school_id=None, email=None):
+        with app.app_context():
+            school_id = school_id or make_school(f"School {next(counter)}")
+            user = User(
+                school_id=school_id,
+                email=email or f"{role}{next(counter)}@school.test",
+                name=f"Test {role}",
+                role=role,
+                password_hash=PASSWORD_HASH,
+            )
+            db.session.add(user)
+            db.session.commit()
+            return {"id": user.id, "email": user.email, "school_id": school_id}
+
+    return make
+
+
+@pytest.fixture
+def make_class(app):
+    def make(school_id, teacher_ids=(), name="3 HAVO B", archived=False):
+        with app.app_context():
+            school_class = SchoolClass(school_id=school_id, name=name, level="havo", year=3)
+            school_class.teachers = [db.session.get(User, i) for i in teacher_ids]
+            if archived:
+                from classroom.timeutil import now_utc
+
+                school_class.archived_at = now_utc()
+            db.session.add(school_class)
+            db.session.commit()
+            return school_class.id
+
+    return make
+
+
+class Staff:
+    """A logged-in staff member driving the app through a test client."""
+
+    def __init__(self, client, user):
+        self.client = client
+        self.user = user
+
+    def login(self, password=PASSWORD):
+        return self.client.post(
+            "/auth/login", data={"email": self.user["email"], "password": password}
+        )
+
+    def start_run(self, class_id, module="sample", language="nl"):
+        response = self.client.post(
+            "/runs/", data={"module": module, "school_class": class_id, "language": language}
+        )
+        assert response.status_code == 303, response.text
+        run_id = int(re.search(r"/runs/(\d+)/present", response.location)[1])
+        return run_id
+
+    def act(self, run_id, question_id, action):
+        return self.client.post(f"/runs/{run_id}/questions/{question_id}/{action}")
+
+
+@pytest.fixture
+def teacher(app, make_user, make_class):
+    """A logged-in teacher of one class; `.class_id` is that class."""
+    user = make_user("teacher")
+    staff = Staff(app.test_client(), user)
+    staff.class_id = make_class(user["school_id"], [user["id"]])
+    assert staff.login().status_code == 302
+    return staff
+
+
+class Student:
+    """A student's phone: its own cookie jar, no account."""
+
+    def __init__(self, app, **environ):
+        self.client = app.test_client()
+        self.environ = environ
+
+    def join(self, code):
+        response = self.client.get(f"/j/{code}", environ_base=self.environ)
+        return response
+
+    def page(self, code):
+        return self.client.get(f"/live/{code}", environ_base=self.environ)
+
+    def answer(self, code, question_id, answer):
+        data = {"answer": answer} if answer is not None else {}
+        return self.client.post(
+            f"/live/{code}/questions/{question_id}", data=data, environ_base=self.environ
+        )
+
+
+@pytest.fixture
+def student(app):
+    def make(**environ):
+        return Student(app, **environ)
+
+    return make
+
+
+def run_info(app, run_id):
+    """Return (join code, [question ids in order]) of a run."""
+    from classroom.polls.models import Run
+
+    with app.app_context():
+        run = db.session.get(Run, run_id)
+        return run.join_code, [q.id for q in run.questions]
+
+
+@pytest.fixture
+def live_run(app, teacher):
+    """A started sample run: (teacher, run_id, join code, question ids).
+
+    The sample questions in order: scale, single (correct: 1), multiple, text, scale (post).
+    """
+    run_id = teacher.start_run(teacher.class_id)
+    code, questions = run_info(app, run_id)
+    return teacher, run_id, code, questions

@@ -1,0 +1,110 @@
+from conftest import PASSWORD, Staff
+
+from classroom.accounts.models import User
+from classroom.extensions import db
+
+
+def test_login_with_the_right_password_opens_the_dashboard(app, make_user):
+    user = make_user("teacher")
+    staff = Staff(app.test_client(), user)
+    response = staff.login()
+    assert response.status_code == 302
+    page = staff.client.get("/")
+    assert "Welkom, Test teacher" in page.text
+
+
+def test_login_is_case_insensitive_for_the_email(app, make_user):
+    user = make_user("teacher", email="Mixed.Case@school.test")
+    staff = Staff(app.test_client(), {**user, "email": "MIXED.case@School.test"})
+    assert staff.login().status_code == 302
+
+
+def test_wrong_password_and_unknown_email_get_the_same_clear_message(app, make_user):
+    user = make_user("teacher")
+    client = app.test_client()
+    wrong = client.post("/auth/login", data={"email": user["email"], "password": "nope nope"})
+    unknown = client.post("/auth/login", data={"email": "x@y.test", "password": PASSWORD})
+    for response in (wrong, unknown):
+        assert response.status_code == 401
+        assert "E-mailadres of wachtwoord klopt niet." in response.text
+    assert client.get("/lessons/").status_code == 302
+
+
+def test_an_empty_login_form_is_a_400_with_the_form_again(client):
+    response = client.post("/auth/login", data={})
+    assert response.status_code == 400
+    assert 'name="password"' in response.text
+
+
+def test_a_deactivated_account_cannot_log_in(app, make_user):
+    user = make_user("teacher")
+    with app.app_context():
+        db.session.get(User, user["id"]).active = False
+        db.session.commit()
+    assert Staff(app.test_client(), user).login().status_code == 401
+
+
+def test_logout_is_a_post_and_ends_the_session(teacher):
+    assert teacher.client.get("/auth/logout").status_code == 405
+    assert teacher.client.post("/auth/logout").status_code == 302
+    assert teacher.client.get("/lessons/").status_code == 302
+
+
+def test_login_follows_next_only_within_the_site(app, make_user):
+    user = make_user("teacher")
+    client = app.test_client()
+    data = {"email": user["email"], "password": PASSWORD}
+    inside = client.post("/auth/login?next=/lessons/", data=data)
+    assert inside.location.endswith("/lessons/")
+    client.post("/auth/logout")
+    outside = client.post("/auth/login?next=//evil.test/x", data=data)
+    assert "evil" not in outside.location
+
+
+def test_a_new_session_token_logs_out_every_copy_of_the_cookie(app, teacher):
+    assert teacher.client.get("/lessons/").status_code == 200
+    with app.app_context():
+        from classroom.accounts.models import new_session_token
+
+        db.session.get(User, teacher.user["id"]).session_token = new_session_token()
+        db.session.commit()
+    assert teacher.client.get("/lessons/").status_code == 302
+
+
+def test_users_create_command_makes_an_account_that_can_log_in(app, runner):
+    result = runner.invoke(
+        args=["users", "create", "--email", "new@school.test", "--name", "Nieuw",
+              "--role", "coordinator", "--school", "Het Lyceum", "--password", "a long password"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Created coordinator new@school.test in Het Lyceum." in result.output
+    staff = Staff(app.test_client(), {"email": "new@school.test"})
+    assert staff.login("a long password").status_code == 302
+
+
+def test_users_create_refuses_a_short_password_and_a_duplicate(app, runner, make_user):
+    args = ["users", "create", "--name", "X", "--role", "teacher", "--school", "S"]
+    short = runner.invoke(args=[*args, "--email", "a@s.test", "--password", "short"])
+    assert short.exit_code != 0
+    assert "at least 8 characters" in short.output
+    existing = make_user("teacher")
+    duplicate = runner.invoke(
+        args=[*args, "--email", existing["email"], "--password", "longenough"]
+    )
+    assert duplicate.exit_code != 0
+    assert "already exists" in duplicate.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
+
+
+def test_demo_command_is_idempotent_and_prints_the_logins(app, runner):
+    first = runner.invoke(args=["demo"])
+    second = runner.invoke(args=["demo"])
+    assert first.exit_code == second.exit_code == 0
+    assert "docent@demo.klasgesprek.nl" in first.output
+    assert "demo-wachtwoord" in first.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 3
+    staff = Staff(app.test_client(), {"email": "docent@demo.klasgesprek.nl"})
+    assert staff.login("demo-wachtwoord").status_code == 302
+    assert "3 HAVO B" in staff.client.get("/").text
