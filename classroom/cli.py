@@ -2,6 +2,7 @@
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from .accounts.models import User
 from .accounts.services import create_user, find_user_by_email, get_or_create_school
@@ -53,6 +54,7 @@ def load_demo() -> list[User]:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load the demo school with classes and demo logins (idempotent; for trying out)."""
     staff = load_demo()
