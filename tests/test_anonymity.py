@@ -1,6 +1,5 @@
 """The product's anonymity rules, checked on the stored rows themselves."""
 
-from conftest import run_info
 from sqlalchemy import inspect
 
 from classroom.extensions import db
@@ -76,7 +75,7 @@ def test_response_keys_are_random_not_a_sequence(app, live_run, student):
         phone.join(code)
         phone.answer(code, questions[SINGLE], "1")
     with app.app_context():
-        ids = [row for row in db.session.scalars(db.select(Response.id))]
+        ids = list(db.session.scalars(db.select(Response.id)))
     assert len({i.int for i in ids}) == 5
     assert sorted(i.int for i in ids) != list(
         range(min(i.int for i in ids), min(i.int for i in ids) + 5)

@@ -17,7 +17,7 @@ def statuses(app, run_id):
 
 def test_starting_a_run_gives_a_join_code_link_and_qr(app, teacher):
     run_id = teacher.start_run(teacher.class_id)
-    code, questions = run_info(app, run_id)
+    code, _questions = run_info(app, run_id)
     assert re.fullmatch(f"[{JOIN_CODE_ALPHABET}]{{6}}", code)
     assert not set(code) & set("0O1IL")
     page = teacher.client.get(f"/runs/{run_id}/present")

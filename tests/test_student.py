@@ -178,7 +178,7 @@ def test_a_text_of_exactly_280_characters_is_accepted(app, live_run, student):
 
 
 def test_a_question_of_another_run_is_a_404(app, live_run, student, teacher):
-    teacher_a, run_a, code_a, questions_a = live_run
+    _teacher_a, _run_a, code_a, _questions_a = live_run
     run_b = teacher.start_run(teacher.class_id)
     _code_b, questions_b = run_info(app, run_b)
     teacher.act(run_b, questions_b[SINGLE], "open")

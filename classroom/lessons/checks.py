@@ -27,6 +27,8 @@ QUESTION_TYPES = ("single", "multiple", "scale", "text")
 REQUIRED_SECTIONS = ("preparation", "not-ready", "tips", "sources")
 MIN_POLLS = 4
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+# Python-Markdown nests a list only when it is indented by 4 spaces.
+SHALLOW_NESTED_ITEM = re.compile(r"^ {1,3}([-*+]|\d+\.) ")
 
 LESSON_FIELDS = {
     "slug", "title", "summary", "themes", "levels", "years", "duration",
@@ -307,6 +309,9 @@ def _check_sections(report: _Reporter, lesson: LessonFile) -> None:
         ids.setdefault(section.id, section.line)
         if not section.markdown:
             report.at(section.line, f"section '{section.id}' is empty")
+        for line, text in section.numbered_lines:
+            if SHALLOW_NESTED_ITEM.match(text):
+                report.at(line, "indent a nested list item by 4 spaces (or not at all)")
     phases = [p.get("key") for p in lesson.front.get("phases") or [] if as_mapping(p)]
     end_line = lesson.sections[-1].line if lesson.sections else 1
     for needed in (*REQUIRED_SECTIONS, *(key for key in phases if isinstance(key, str))):

@@ -53,6 +53,7 @@ class Section:
     title: str
     line: int
     markdown: str
+    numbered_lines: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -111,13 +112,13 @@ def _load_front_matter(text: str) -> LineDict:
 
 def _split_sections(lesson: LessonFile, lines: list[str], first: int) -> None:
     current: Section | None = None
-    buffer: list[str] = []
+    buffer: list[tuple[int, str]] = []
     for number, text in enumerate(lines[first:], start=first + 1):
         match = SECTION_HEADING.match(text)
         if match is None and text.startswith("## "):
             raise LessonSyntaxError(number, "a '## ' heading needs an id, as in '## Title {#id}'")
         if match is None:
-            buffer.append(text)
+            buffer.append((number, text))
             continue
         _close_section(lesson, current, buffer)
         current = Section(match["id"], match["title"], number, "")
@@ -125,12 +126,15 @@ def _split_sections(lesson: LessonFile, lines: list[str], first: int) -> None:
     _close_section(lesson, current, buffer)
 
 
-def _close_section(lesson: LessonFile, section: Section | None, buffer: list[str]) -> None:
-    text = "\n".join(buffer).strip()
+def _close_section(
+    lesson: LessonFile, section: Section | None, buffer: list[tuple[int, str]]
+) -> None:
+    text = "\n".join(line for _number, line in buffer).strip()
     if section is None:
         lesson.intro = text
     else:
         section.markdown = text
+        section.numbered_lines = buffer
         lesson.sections.append(section)
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e08996ae7fd8
+Revision ID: ccb7febecd52
 Revises: 
-Create Date: 2026-11-29 06:25:23.776296
+Create Date: 2026-11-29 06:29:39.104397
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'e08996ae7fd8'
+revision = 'ccb7febecd52'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -35,7 +35,7 @@ def upgrade():
     sa.Column('archived_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_school_class_school_id_school')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_school_class')),
-    sa.UniqueConstraint('school_id', 'name', name=op.f('uq_school_class_school_id'))
+    sa.UniqueConstraint('school_id', 'name', name=op.f('uq_school_class_school_id_name'))
     )
     with op.batch_alter_table('school_class', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_school_class_school_id'), ['school_id'], unique=False)
@@ -102,8 +102,8 @@ def upgrade():
     sa.Column('revealed', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['run.id'], name=op.f('fk_question_run_id_run'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question')),
-    sa.UniqueConstraint('run_id', 'key', name=op.f('uq_question_run_id')),
-    sa.UniqueConstraint('run_id', 'position', name=op.f('uq_question_run_id'))
+    sa.UniqueConstraint('run_id', 'key', name=op.f('uq_question_run_id_key')),
+    sa.UniqueConstraint('run_id', 'position', name=op.f('uq_question_run_id_position'))
     )
     op.create_table('response',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -113,7 +113,7 @@ def upgrade():
     sa.Column('text', sa.String(length=280), nullable=True),
     sa.ForeignKeyConstraint(['question_id'], ['question.id'], name=op.f('fk_response_question_id_question'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_response')),
-    sa.UniqueConstraint('question_id', 'pseudonym', name=op.f('uq_response_question_id')),
+    sa.UniqueConstraint('question_id', 'pseudonym', name=op.f('uq_response_question_id_pseudonym')),
     sqlite_with_rowid=False
     )
     # ### end Alembic commands ###
