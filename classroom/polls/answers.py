@@ -129,7 +129,7 @@ def count_answers_per_question(run: Run) -> dict[int, int]:
         .where(Question.run_id == run.id)
         .group_by(Response.question_id)
     )
-    return dict(rows)
+    return dict(rows.all())
 
 
 def results(question: Question, language: str, with_texts: bool = False) -> Results | None:
