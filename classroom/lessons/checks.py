@@ -51,7 +51,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        path = os.path.relpath(self.path) if os.path.isabs(self.path) else self.path
+        relative = os.path.relpath(self.path)
+        path = self.path if relative.startswith("..") else relative
         return f"{path}:{self.line}: {self.message}"
 
 

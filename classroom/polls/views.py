@@ -15,7 +15,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -93,7 +92,7 @@ def _question_or_404(question_id: int):
 
 
 def _view_model(run: Run, with_texts: bool) -> dict:
-    language = str(get_locale())
+    language = run.language  # the lesson's language, chosen at the start
     counts = answers.count_answers_per_question(run)
     current = services.current_question(run)
     shown = {}

@@ -4,7 +4,17 @@ Students have no account: a signed session token scoped to one run is all
 that ties a browser to a run. Every step works with plain forms and links.
 """
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -54,6 +64,8 @@ def join_link(code: str):
     if not isinstance(found, Run):
         return found
     tokens.join(found.id)
+    # A student who has not chosen a language gets the lesson's; the switch stays theirs.
+    session.setdefault("language", found.language)
     return redirect(url_for("student.live", code=found.join_code))
 
 
