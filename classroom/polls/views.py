@@ -108,6 +108,7 @@ def _view_model(run: Run, with_texts: bool) -> dict:
         "next_question": services.next_question(run),
         "k": answers.min_answers(run),
         "join_url": url_for("student.join_link", code=run.join_code, _external=True),
+        "join_form_url": url_for("student.join", _external=True),
         "action_form": EmptyForm(),
     }
 
