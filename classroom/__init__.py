@@ -37,12 +37,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
+    from .coordination import bp as coordination_bp
     from .lessons import bp as lessons_bp
     from .main import bp as main_bp
     from .polls import bp as polls_bp
     from .student import bp as student_bp
 
-    for blueprint in (main_bp, accounts_bp, lessons_bp, polls_bp, student_bp):
+    blueprints = (main_bp, accounts_bp, lessons_bp, polls_bp, student_bp, coordination_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

@@ -1,13 +1,20 @@
 """Commands that span features: the demo school."""
 
+import random
+from datetime import date, timedelta
+
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 
 from .accounts.models import User
 from .accounts.services import create_user, find_user_by_email, get_or_create_school
-from .coordination.models import SchoolClass
+from .coordination.models import Assignment, SchoolClass
 from .extensions import db
+from .lessons.content import get_library
+from .polls.answers import store_answer
+from .polls.services import end_run, open_question, reveal_question, start_run
+from .timeutil import now_utc
 
 DEMO_SCHOOL = "Demo College"
 DEMO_PASSWORD = "demo-wachtwoord"  # noqa: S105 - a published demo login, for local trials only
@@ -53,11 +60,67 @@ def load_demo() -> list[User]:
     return staff
 
 
+def load_demo_lessons(staff: list[User], today: date) -> None:
+    """Give the demo school a history: assignments in every state and answered lessons.
+
+    Answers are made up with a fixed seed, so the overview and the school's
+    results show something real on first start. Runs only once per database.
+    """
+    teacher = staff[0]
+    school = teacher.school
+    if db.session.scalar(db.select(Assignment.id).where(Assignment.school_id == school.id)):
+        return
+    library = get_library()
+    classes = {c.name: c for c in school.classes}
+    plan = [
+        ("jihad", "3 HAVO B", today + timedelta(days=7), False),
+        ("fake-news", "4 VWO A", today - timedelta(days=14), False),
+        ("discrimination", "3 HAVO B", today - timedelta(days=21), True),
+        ("discrimination", "4 VWO A", today - timedelta(days=10), True),
+    ]
+    chance = random.Random(2026)  # noqa: S311 - made-up demo answers, not security
+    for slug, class_name, due_on, given in plan:
+        assignment = Assignment(
+            school_id=school.id, school_class=classes[class_name], teacher=teacher,
+            module_slug=slug, due_on=due_on,
+        )  # fmt: skip
+        db.session.add(assignment)
+        module = library.get(slug)
+        if given and module is not None:
+            run = start_run(module, classes[class_name], teacher, "nl")
+            run.assignment = assignment
+            _answer_demo_run(run, chance, students=24)
+            end_run(run)
+    belonging = library.get("belonging")
+    if belonging is not None:
+        run = start_run(belonging, classes["2 VMBO-T C"], teacher, "nl")
+        _answer_demo_run(run, chance, students=22)
+        end_run(run)
+
+
+def _answer_demo_run(run, chance: random.Random, students: int) -> None:
+    for question in run.questions:
+        open_question(question)
+        for device in range(students):
+            if question.type == "text":
+                value, text = None, chance.choice(["respect", "luisteren", "samen", "eerlijk"])
+            elif question.type == "scale":
+                value, text = chance.choice([2, 3, 3, 4, 4, 4, 5]), None
+            elif question.type == "single":
+                value, text = chance.randrange(question.option_count), None
+            else:
+                value, text = chance.randrange(1, 1 << question.option_count), None
+            store_answer(question, f"demo-{run.id}-{device}", value=value, text=text)
+        reveal_question(question)
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
     """Load the demo school with classes and demo logins (idempotent; for trying out)."""
     staff = load_demo()
+    db.session.flush()
+    load_demo_lessons(staff, now_utc().date())
     db.session.commit()
     click.echo(f"Demo school '{DEMO_SCHOOL}' is ready. Log in with password '{DEMO_PASSWORD}' as:")
     for user in staff:

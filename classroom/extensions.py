@@ -1,6 +1,7 @@
 """Extension objects, created unbound so that models and views can import them."""
 
 import sqlite3
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, session
@@ -9,9 +10,9 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,9 +24,12 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
-    """Declarative base whose constraint names are stable across databases."""
+    """Declarative base: stable constraint names, and times that keep their UTC zone."""
 
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: DateTime(timezone=True)},
+    )
 
 
 db = SQLAlchemy(model_class=Base)

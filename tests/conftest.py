@@ -98,9 +98,9 @@ def make_user(app, make_school):
 
 @pytest.fixture
 def make_class(app):
-    def make(school_id, teacher_ids=(), name="3 HAVO B", archived=False):
+    def make(school_id, teacher_ids=(), name="3 HAVO B", archived=False, level="havo", year=3):
         with app.app_context():
-            school_class = SchoolClass(school_id=school_id, name=name, level="havo", year=3)
+            school_class = SchoolClass(school_id=school_id, name=name, level=level, year=year)
             school_class.teachers = [db.session.get(User, i) for i in teacher_ids]
             if archived:
                 from classroom.timeutil import now_utc

@@ -11,6 +11,7 @@ PUBLIC_ENDPOINTS = {
     "main.set_language",
     "accounts.login",
     "accounts.logout",
+    "accounts.accept_invitation",
     "student.join",
     "student.join_link",
     "student.live",
@@ -20,7 +21,12 @@ PUBLIC_ENDPOINTS = {
 
 
 def concrete_url(rule, values):
-    arguments = {name: values.get(name, 1) for name in rule.arguments}
+    """A URL of the rule, with the given values or, for an `any(...)` part, its first choice."""
+    arguments = {}
+    for name in rule.arguments:
+        choices = getattr(rule._converters[name], "items", None)
+        value = values.get(name, 1)
+        arguments[name] = value if not choices or value in choices else sorted(choices)[0]
     return rule.build(arguments)[1]
 
 

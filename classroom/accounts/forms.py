@@ -3,7 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
+
+MIN_PASSWORD_LENGTH = 8
 
 
 class LoginForm(FlaskForm):
@@ -15,3 +17,29 @@ class LoginForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only a CSRF token, for one-button actions such as logout."""
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=1024,
+                message=_l("Use at least %(min)d characters."),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """The current password, then a new one."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])

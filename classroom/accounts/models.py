@@ -32,6 +32,8 @@ class School(db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     # Results appear only from this many answers on (k-anonymity threshold).
     min_answers: Mapped[int] = mapped_column(default=5)
+    # The same for figures that combine the runs of several classes.
+    school_min_answers: Mapped[int] = mapped_column(default=10, server_default="10")
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     users: Mapped[list[User]] = relationship(back_populates="school")
@@ -69,3 +71,18 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         """Tell whether the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+
+class Invitation(db.Model):
+    """A single-use link with which a new teacher sets a password; only its hash is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    school: Mapped[School] = relationship()

@@ -1,9 +1,16 @@
 """Account operations shared by views and CLI commands."""
 
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
 from sqlalchemy import func
 
 from ..extensions import db
-from .models import ROLES, School, User
+from ..timeutil import now_utc
+from .models import ROLES, Invitation, School, User
+
+INVITATION_LIFETIME = timedelta(days=7)
 
 
 class AccountError(ValueError):
@@ -35,6 +42,85 @@ def create_user(school: School, email: str, name: str, role: str, password: str)
         raise AccountError(f"an account with e-mail {email} already exists")
     user = User(school=school, email=email.lower(), name=name, role=role)
     user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_invitation(school: School, email: str, name: str) -> tuple[Invitation, str]:
+    """Create a single-use invitation; returns it with the token (shown only once)."""
+    email = email.strip().lower()
+    taken = find_user_by_email(email) is not None or any(
+        invitation.email == email for invitation in pending_invitations(school)
+    )
+    if taken:
+        raise AccountError("email-taken")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        school_id=school.id,
+        email=email,
+        name=name.strip(),
+        token_hash=_token_hash(token),
+        expires_at=now_utc() + INVITATION_LIFETIME,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation, token
+
+
+def pending_invitations(school: School) -> list[Invitation]:
+    """Invitations of the school that are neither used nor expired."""
+    return list(
+        db.session.scalars(
+            db.select(Invitation)
+            .where(
+                Invitation.school_id == school.id,
+                Invitation.used_at.is_(None),
+                Invitation.expires_at > now_utc(),
+            )
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation with this token, used or not."""
+    return db.session.scalar(
+        db.select(Invitation).where(Invitation.token_hash == _token_hash(token))
+    )
+
+
+def invitation_state(invitation: Invitation | None) -> str:
+    """'valid', 'unknown', 'used' or 'expired'."""
+    if invitation is None:
+        return "unknown"
+    if invitation.used_at is not None:
+        return "used"
+    if _aware(invitation.expires_at) <= now_utc():
+        return "expired"
+    return "valid"
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=now_utc().tzinfo)
+
+
+def accept_invitation(invitation: Invitation, password: str) -> User:
+    """Turn a valid invitation into a teacher account; the invitation is used up."""
+    if invitation_state(invitation) != "valid":
+        raise AccountError(invitation_state(invitation))
+    if find_user_by_email(invitation.email) is not None:
+        raise AccountError("email-taken")
+    user = User(
+        school_id=invitation.school_id, email=invitation.email, name=invitation.name, role="teacher"
+    )
+    user.set_password(password)
+    invitation.used_at = now_utc()
     db.session.add(user)
     db.session.flush()
     return user

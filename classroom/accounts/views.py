@@ -6,11 +6,20 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..errors import render_error
 from ..extensions import db, login_manager
 from ..navigation import local_path
-from .forms import EmptyForm, LoginForm
-from .models import ROLES, User
-from .services import AccountError, create_user, find_user_by_email, get_or_create_school
+from .forms import ChangePasswordForm, EmptyForm, LoginForm, NewPasswordForm
+from .models import ROLES, User, new_session_token
+from .services import (
+    AccountError,
+    create_user,
+    find_invitation,
+    find_user_by_email,
+    get_or_create_school,
+    invitation_state,
+)
+from .services import accept_invitation as accept_invitation_with
 
 bp = Blueprint("accounts", __name__, url_prefix="/auth", cli_group="users")
 
@@ -56,6 +65,56 @@ def logout():
         logout_user()
         flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def change_password():
+    """Let a logged-in staff member change their password; other sessions end."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("The current password is not correct."))
+        else:
+            current_user.set_password(form.password.data)
+            current_user.session_token = new_session_token()
+            db.session.commit()
+            login_user(current_user)
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.index"), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/password.html", form=form), status
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """A new teacher sets a password through a single-use, expiring invitation link."""
+    invitation = find_invitation(token)
+    state = invitation_state(invitation)
+    if state != "valid":
+        messages = {
+            "unknown": _(
+                "This invitation link does not exist. Ask your coordinator for a new one."
+            ),
+            "used": _("This invitation has already been used. Log in with your password."),
+            "expired": _("This invitation has expired. Ask your coordinator for a new one."),
+        }
+        return render_error(404 if state == "unknown" else 410, messages[state])
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accept_invitation_with(invitation, form.password.data)
+        except AccountError:
+            db.session.rollback()
+            return render_error(409, _("There already is an account with this e-mail address."))
+        db.session.commit()
+        logout_user()
+        login_user(user)
+        flash(_("Welcome! Your account is ready."), "success")
+        return redirect(url_for("main.index"), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/invitation.html", form=form, invitation=invitation), status
 
 
 @bp.cli.command("create")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..timeutil import now_utc
 
 if TYPE_CHECKING:
     from ..accounts.models import School, User
@@ -37,3 +38,26 @@ class SchoolClass(db.Model):
 
     school: Mapped[School] = relationship(back_populates="classes")
     teachers: Mapped[list[User]] = relationship(secondary=class_teacher)
+
+
+class Assignment(db.Model):
+    """A module a coordinator planned for a class, with the teacher who gives it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id"), index=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    module_slug: Mapped[str] = mapped_column(String(80))
+    due_on: Mapped[date]
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    done_at: Mapped[datetime | None]
+
+    school_class: Mapped[SchoolClass] = relationship()
+    teacher: Mapped[User] = relationship()
+
+    def status(self, today: date) -> str:
+        """'done' once a linked run ended, 'overdue' after the due date, else 'planned'."""
+        if self.done_at is not None:
+            return "done"
+        return "overdue" if self.due_on < today else "planned"

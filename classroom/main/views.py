@@ -7,11 +7,14 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..coordination.services import assignments_of
 from ..extensions import db
+from ..lessons.content import get_library
 from ..navigation import local_path
 from ..polls.forms import teachable_classes
 from ..polls.models import Run
 from ..student.forms import JoinForm
+from ..timeutil import now_utc
 from .forms import LanguageForm
 
 bp = Blueprint("main", __name__)
@@ -37,8 +40,14 @@ def index():
         .order_by(Run.ended_at.is_not(None), Run.id.desc())
         .limit(10)
     ).all()
+    language = str(get_locale())
     return render_template(
-        "main/dashboard.html", runs=runs, classes=teachable_classes(current_user)
+        "main/dashboard.html",
+        runs=runs,
+        classes=teachable_classes(current_user),
+        assignments=assignments_of(current_user.school, teacher=current_user),
+        titles={m.slug: m.text(language).title for m in get_library().modules.values()},
+        today=now_utc().date(),
     )
 
 

@@ -182,3 +182,142 @@ def _chosen_indexes(question_type: str, value: int, option_count: int) -> list[i
     if question_type == "multiple":
         return [index for index in range(option_count) if value & (1 << index)]
     return [value]
+
+
+@dataclass(frozen=True)
+class SchoolFigure:
+    """One option across the school's classes; count and percent are None when suppressed."""
+
+    label: str
+    count: int | None
+    percent: int | None
+
+
+@dataclass(frozen=True)
+class SchoolQuestion:
+    """A module question aggregated over the school's runs, suppression applied."""
+
+    key: str
+    type: str
+    question: str
+    compare_to: str | None
+    runs: int
+    total: int
+    shown: bool
+    options: list[SchoolFigure]
+    mean: float | None
+
+
+@dataclass(frozen=True)
+class SchoolComparison:
+    """A pre/post pair across the school; figures only when both sides are fully shown."""
+
+    pre: SchoolQuestion
+    post: SchoolQuestion
+    complete: bool
+    mean_change: float | None = None
+    share_changes: tuple[tuple[str, int, int], ...] = ()
+
+
+def school_results(runs: list[Run], k: int, language: str) -> list[SchoolQuestion]:
+    """Aggregate the module questions of these runs (one school, one module) by key.
+
+    A run's question counts only once it reached its own k, so comparing two
+    moments never reveals a group smaller than a class result. Options below
+    the school's k are suppressed, plus one more where one hidden option could
+    be worked out by subtraction; the mean is shown only when nothing is hidden.
+    Open texts never leave their run.
+    """
+    questions = [q for run in runs for q in run.questions if q.type != "text"]
+    if not questions:
+        return []
+    rows = db.session.execute(
+        db.select(Response.question_id, Response.value, func.count())
+        .where(Response.question_id.in_([q.id for q in questions]))
+        .group_by(Response.question_id, Response.value)
+    ).all()
+    per_question: dict[int, dict[int, int]] = {}
+    for question_id, value, count in rows:
+        per_question.setdefault(question_id, {})[value] = count
+    by_key: dict[str, list[Question]] = {}
+    for question in questions:
+        values = per_question.get(question.id, {})
+        if sum(values.values()) >= min_answers(question.run):
+            by_key.setdefault(question.key, []).append(question)
+    ordered = sorted({q.key: q.position for q in questions}.items(), key=lambda item: item[1])
+    return [
+        _school_question(key, by_key.get(key, []), per_question, k, language, questions)
+        for key, _position in ordered
+    ]
+
+
+def _school_question(key, included, per_question, k, language, all_questions) -> SchoolQuestion:
+    sample = included[-1] if included else next(q for q in all_questions if q.key == key)
+    wording = sample.text(language)
+    if sample.type == "scale":
+        low, high = wording["scale"]
+        labels = [str(point) for point in range(1, SCALE_POINTS + 1)]
+        labels[0], labels[-1] = f"1 · {low}", f"{SCALE_POINTS} · {high}"
+    else:
+        labels = list(wording["options"])
+    counts = [0] * len(labels)
+    total = 0
+    for question in included:
+        for value, count in per_question.get(question.id, {}).items():
+            total += count
+            if sample.type == "scale":
+                counts[value - 1] += count
+                continue
+            for index in _chosen_indexes(sample.type, value, len(labels)):
+                counts[index] += count
+    hidden = {i for i, count in enumerate(counts) if 0 < count < k}
+    if len(hidden) == 1 and sample.type != "multiple":
+        others = [i for i, count in enumerate(counts) if i not in hidden and count > 0]
+        if others:
+            hidden.add(min(others, key=lambda i: counts[i]))
+    shown = total >= k
+    options = [
+        SchoolFigure(label, None, None)
+        if not shown or i in hidden
+        else SchoolFigure(label, counts[i], round(100 * counts[i] / total))
+        for i, label in enumerate(labels)
+    ]
+    mean = None
+    if shown and not hidden and sample.type == "scale":
+        mean = sum((i + 1) * c for i, c in enumerate(counts)) / total
+    return SchoolQuestion(
+        key=key,
+        type=sample.type,
+        question=wording["question"],
+        compare_to=sample.compare_to,
+        runs=len(included),
+        total=total,
+        shown=shown,
+        options=options,
+        mean=mean,
+    )
+
+
+def school_comparisons(results: list[SchoolQuestion]) -> list[SchoolComparison]:
+    """Pre/post comparisons for every pair; without figures where a side is suppressed."""
+    by_key = {result.key: result for result in results}
+    comparisons = []
+    for post in results:
+        pre = by_key.get(post.compare_to or "")
+        if pre is None:
+            continue
+        complete = all(
+            side.shown and all(o.count is not None for o in side.options) for side in (pre, post)
+        )
+        if not complete:
+            comparisons.append(SchoolComparison(pre, post, complete=False))
+            continue
+        mean_change = None
+        if post.mean is not None and pre.mean is not None:
+            mean_change = post.mean - pre.mean
+        changes = tuple(
+            (before.label, before.percent, after.percent)
+            for before, after in zip(pre.options, post.options, strict=True)
+        )
+        comparisons.append(SchoolComparison(pre, post, True, mean_change, changes))
+    return comparisons

@@ -15,7 +15,7 @@ from wtforms import (
     SelectMultipleField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..coordination.models import SchoolClass, class_teacher
@@ -47,6 +47,7 @@ class StartRunForm(FlaskForm):
     """Choose the class and language for a new run of a module."""
 
     module = HiddenField(validators=[DataRequired()])
+    assignment = HiddenField(validators=[Optional()])
     school_class = SelectField(_l("Class"), coerce=int, validators=[InputRequired()])
     language = SelectField(
         _l("Language of the lesson"),

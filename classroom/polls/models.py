@@ -14,7 +14,7 @@ from ..timeutil import now_utc
 
 if TYPE_CHECKING:
     from ..accounts.models import School, User
-    from ..coordination.models import SchoolClass
+    from ..coordination.models import Assignment, SchoolClass
 
 QUESTION_TYPES = ("single", "multiple", "scale", "text")
 CHOICE_TYPES = ("single", "multiple")
@@ -28,7 +28,8 @@ class Run(db.Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id"), index=True)
     teacher_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    module_slug: Mapped[str] = mapped_column(String(80))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"), index=True)
+    module_slug: Mapped[str] = mapped_column(String(80), index=True)
     titles: Mapped[dict[str, str]] = mapped_column(JSON)
     language: Mapped[str] = mapped_column(String(5))
     join_code: Mapped[str] = mapped_column(String(6), unique=True)
@@ -42,6 +43,7 @@ class Run(db.Model):
     school: Mapped[School] = relationship()
     school_class: Mapped[SchoolClass] = relationship()
     teacher: Mapped[User] = relationship()
+    assignment: Mapped[Assignment | None] = relationship()
     questions: Mapped[list[Question]] = relationship(
         back_populates="run", order_by="Question.position", cascade="all, delete-orphan"
     )

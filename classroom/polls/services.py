@@ -118,9 +118,11 @@ def reveal_question(question: Question) -> None:
 
 
 def end_run(run: Run) -> None:
-    """End a run: its join code stops working and every question closes."""
+    """End a run: its code stops working, its questions close, its assignment is done."""
     for question in run.questions:
         if question.status == "open":
             question.status = "closed"
     run.ended_at = now_utc()
+    if run.assignment is not None and run.assignment.done_at is None:
+        run.assignment.done_at = run.ended_at
     run.touch()

@@ -20,6 +20,8 @@ from flask_login import current_user
 
 from ..accounts.decorators import require_role
 from ..accounts.forms import EmptyForm
+from ..coordination.models import Assignment
+from ..coordination.services import assignment_for_teacher
 from ..errors import render_error
 from ..extensions import db
 from ..lessons.content import get_library
@@ -52,7 +54,14 @@ def load_own_run():
 @bp.app_template_global()
 def start_run_form(slug: str, language: str) -> StartRunForm:
     """The form on a module page that starts a run for one of the teacher's classes."""
-    form = StartRunForm(module=slug, language=language, formdata=None)
+    assignment = request.args.get("assignment", type=int)
+    form = StartRunForm(
+        module=slug,
+        language=language,
+        assignment=assignment or "",
+        school_class=request.args.get("class", type=int),
+        formdata=None,
+    )
     form.set_classes(teachable_classes(current_user))
     return form
 
@@ -79,9 +88,25 @@ def create():
         flash(_("Choose one of your classes and a language."), "error")
         return redirect(url_for("lessons.detail", slug=module.slug)), 303
     school_class = next(c for c in classes if c.id == form.school_class.data)
+    assignment = None
+    if form.assignment.data:
+        assignment = _own_assignment(form.assignment.data, module.slug, school_class.id)
+        if assignment is None:
+            return render_error(400, _("This assignment is not yours or is for another class."))
     run = services.start_run(module, school_class, current_user, form.language.data)
+    run.assignment = assignment
     db.session.commit()
     return redirect(url_for("polls.present", run_id=run.id), 303)
+
+
+def _own_assignment(value: str, slug: str, class_id: int) -> Assignment | None:
+    """The current teacher's assignment of this module to this class, if that is what it is."""
+    if not value.isdigit():
+        return None
+    assignment = assignment_for_teacher(current_user.school, current_user, int(value))
+    if assignment is None or assignment.module_slug != slug or assignment.class_id != class_id:
+        return None
+    return assignment
 
 
 def _question_or_404(question_id: int):

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ccb7febecd52
+Revision ID: 7622d97513bd
 Revises: 
-Create Date: 2026-11-29 06:29:39.104397
+Create Date: 2026-11-29 06:46:09.666433
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'ccb7febecd52'
+revision = '7622d97513bd'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -22,17 +22,34 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('min_answers', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('school_min_answers', sa.Integer(), server_default='10', nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_school')),
     sa.UniqueConstraint('name', name=op.f('uq_school_name'))
     )
+    op.create_table('invitation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_invitation_school_id_school')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invitation')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_invitation_token_hash'))
+    )
+    with op.batch_alter_table('invitation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invitation_school_id'), ['school_id'], unique=False)
+
     op.create_table('school_class',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=60), nullable=False),
     sa.Column('level', sa.String(length=10), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
-    sa.Column('archived_at', sa.DateTime(), nullable=True),
+    sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_school_class_school_id_school')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_school_class')),
     sa.UniqueConstraint('school_id', 'name', name=op.f('uq_school_class_school_id_name'))
@@ -49,13 +66,33 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('session_token', sa.String(length=32), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_user_school_id_school')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email'))
     )
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_school_id'), ['school_id'], unique=False)
+
+    op.create_table('assignment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('class_id', sa.Integer(), nullable=False),
+    sa.Column('teacher_id', sa.Integer(), nullable=False),
+    sa.Column('module_slug', sa.String(length=80), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['class_id'], ['school_class.id'], name=op.f('fk_assignment_class_id_school_class')),
+    sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_assignment_school_id_school')),
+    sa.ForeignKeyConstraint(['teacher_id'], ['user.id'], name=op.f('fk_assignment_teacher_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assignment'))
+    )
+    with op.batch_alter_table('assignment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assignment_class_id'), ['class_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assignment_school_id'), ['school_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assignment_teacher_id'), ['teacher_id'], unique=False)
 
     op.create_table('class_teacher',
     sa.Column('class_id', sa.Integer(), nullable=False),
@@ -69,14 +106,16 @@ def upgrade():
     sa.Column('school_id', sa.Integer(), nullable=False),
     sa.Column('class_id', sa.Integer(), nullable=False),
     sa.Column('teacher_id', sa.Integer(), nullable=False),
+    sa.Column('assignment_id', sa.Integer(), nullable=True),
     sa.Column('module_slug', sa.String(length=80), nullable=False),
     sa.Column('titles', sa.JSON(), nullable=False),
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('join_code', sa.String(length=6), nullable=False),
     sa.Column('current_position', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('ended_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignment.id'], name=op.f('fk_run_assignment_id_assignment')),
     sa.ForeignKeyConstraint(['class_id'], ['school_class.id'], name=op.f('fk_run_class_id_school_class')),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_run_school_id_school')),
     sa.ForeignKeyConstraint(['teacher_id'], ['user.id'], name=op.f('fk_run_teacher_id_user')),
@@ -84,7 +123,9 @@ def upgrade():
     sa.UniqueConstraint('join_code', name=op.f('uq_run_join_code'))
     )
     with op.batch_alter_table('run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_run_assignment_id'), ['assignment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_run_class_id'), ['class_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_run_module_slug'), ['module_slug'], unique=False)
         batch_op.create_index(batch_op.f('ix_run_school_id'), ['school_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_run_teacher_id'), ['teacher_id'], unique=False)
 
@@ -126,10 +167,18 @@ def downgrade():
     with op.batch_alter_table('run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_run_teacher_id'))
         batch_op.drop_index(batch_op.f('ix_run_school_id'))
+        batch_op.drop_index(batch_op.f('ix_run_module_slug'))
         batch_op.drop_index(batch_op.f('ix_run_class_id'))
+        batch_op.drop_index(batch_op.f('ix_run_assignment_id'))
 
     op.drop_table('run')
     op.drop_table('class_teacher')
+    with op.batch_alter_table('assignment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assignment_teacher_id'))
+        batch_op.drop_index(batch_op.f('ix_assignment_school_id'))
+        batch_op.drop_index(batch_op.f('ix_assignment_class_id'))
+
+    op.drop_table('assignment')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_school_id'))
 
@@ -138,5 +187,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_school_class_school_id'))
 
     op.drop_table('school_class')
+    with op.batch_alter_table('invitation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invitation_school_id'))
+
+    op.drop_table('invitation')
     op.drop_table('school')
     # ### end Alembic commands ###

@@ -1,0 +1,207 @@
+"""School-scoped queries and operations. Every function takes the school first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func
+
+from ..accounts.models import School, User, new_session_token
+from ..extensions import db
+from ..polls.models import Run
+from ..timeutil import now_utc
+from .models import Assignment, SchoolClass
+
+
+class CoordinationError(ValueError):
+    """A request that would break a rule of the school's data; nothing was changed."""
+
+
+def school_year_start(today: date) -> date:
+    """The 1st of August that starts the Dutch school year containing `today`."""
+    year = today.year if today.month >= 8 else today.year - 1
+    return date(year, 8, 1)
+
+
+def classes_of(school: School, archived: bool = False) -> list[SchoolClass]:
+    """The school's active classes (or its archived ones), by name."""
+    archived_filter = (
+        SchoolClass.archived_at.is_not(None) if archived else SchoolClass.archived_at.is_(None)
+    )
+    return list(
+        db.session.scalars(
+            db.select(SchoolClass)
+            .where(SchoolClass.school_id == school.id, archived_filter)
+            .order_by(SchoolClass.year, SchoolClass.name)
+        )
+    )
+
+
+def class_of(school: School, class_id: int) -> SchoolClass | None:
+    """One class of the school, or None (also when it belongs to another school)."""
+    return db.session.scalar(
+        db.select(SchoolClass).where(SchoolClass.id == class_id, SchoolClass.school_id == school.id)
+    )
+
+
+def staff_of(school: School, role: str | None = None) -> list[User]:
+    """The school's staff accounts, optionally of one role, by name."""
+    query = db.select(User).where(User.school_id == school.id).order_by(User.name)
+    if role:
+        query = query.where(User.role == role)
+    return list(db.session.scalars(query))
+
+
+def member_of(school: School, user_id: int) -> User | None:
+    """One staff account of the school, or None."""
+    return db.session.scalar(db.select(User).where(User.id == user_id, User.school_id == school.id))
+
+
+def save_class(
+    school: School,
+    school_class: SchoolClass | None,
+    name: str,
+    level: str,
+    year: int,
+    teachers: list[User],
+) -> SchoolClass:
+    """Create or update a class; names are unique within the school."""
+    clash = db.session.scalar(
+        db.select(SchoolClass.id).where(
+            SchoolClass.school_id == school.id,
+            func.lower(SchoolClass.name) == name.lower(),
+            SchoolClass.id != (school_class.id if school_class else -1),
+        )
+    )
+    if clash is not None:
+        raise CoordinationError("duplicate-class")
+    if school_class is None:
+        school_class = SchoolClass(school_id=school.id)
+        db.session.add(school_class)
+    school_class.name = name
+    school_class.level = level
+    school_class.year = year
+    school_class.teachers = [t for t in teachers if t.school_id == school.id]
+    db.session.flush()
+    return school_class
+
+
+def set_active(school: School, user: User, active: bool) -> None:
+    """(De)activate a staff account; deactivation ends all its sessions."""
+    if user.school_id != school.id:
+        raise CoordinationError("other-school")
+    user.active = active
+    if not active:
+        user.session_token = new_session_token()
+
+
+def assign(
+    school: School,
+    classes: list[SchoolClass],
+    teacher: User,
+    module_slug: str,
+    due_on: date,
+    note: str | None,
+    today: date,
+) -> list[Assignment]:
+    """Assign a module to classes of the school, given by one teacher of the school."""
+    if due_on < today:
+        raise CoordinationError("due-in-past")
+    if teacher.school_id != school.id or not teacher.active:
+        raise CoordinationError("other-school")
+    for school_class in classes:
+        if school_class.school_id != school.id:
+            raise CoordinationError("other-school")
+        if school_class.archived_at is not None:
+            raise CoordinationError("archived")
+    assignments = [
+        Assignment(
+            school_id=school.id,
+            class_id=school_class.id,
+            teacher_id=teacher.id,
+            module_slug=module_slug,
+            due_on=due_on,
+            note=note or None,
+        )
+        for school_class in classes
+    ]
+    db.session.add_all(assignments)
+    db.session.flush()
+    return assignments
+
+
+def assignments_of(school: School, teacher: User | None = None) -> list[Assignment]:
+    """The school's assignments (or one teacher's), soonest due first."""
+    query = db.select(Assignment).where(Assignment.school_id == school.id)
+    if teacher is not None:
+        query = query.where(Assignment.teacher_id == teacher.id)
+    return list(db.session.scalars(query.order_by(Assignment.due_on, Assignment.id)))
+
+
+def assignment_for_teacher(school: School, teacher: User, assignment_id: int) -> Assignment | None:
+    """One of the teacher's own assignments in the school, or None."""
+    return db.session.scalar(
+        db.select(Assignment).where(
+            Assignment.id == assignment_id,
+            Assignment.school_id == school.id,
+            Assignment.teacher_id == teacher.id,
+        )
+    )
+
+
+def runs_this_year(school: School, today: date) -> list[Run]:
+    """The school's runs since the start of the school year."""
+    start = datetime.combine(school_year_start(today), datetime.min.time(), now_utc().tzinfo)
+    return list(
+        db.session.scalars(
+            db.select(Run).where(Run.school_id == school.id, Run.created_at >= start)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The state of one module for one class in the overview."""
+
+    status: str  # planned | overdue | done | own-choice | running | ""
+    due_on: date | None = None
+    runs: int = 0
+
+
+def overview(school: School, classes: list[SchoolClass], slugs: list[str], today: date):
+    """The class-by-module matrix of assignment and run states for this school year."""
+    runs = runs_this_year(school, today)
+    assignments = assignments_of(school)
+    cells: dict[tuple[int, str], Cell] = {}
+    for school_class in classes:
+        for slug in slugs:
+            cells[(school_class.id, slug)] = _cell(school_class, slug, runs, assignments, today)
+    return cells
+
+
+def _cell(school_class, slug, runs, assignments, today) -> Cell:
+    own = [r for r in runs if r.class_id == school_class.id and r.module_slug == slug]
+    planned = [a for a in assignments if a.class_id == school_class.id and a.module_slug == slug]
+    if planned:
+        latest = max(planned, key=lambda a: (a.done_at is None, a.due_on))
+        status = latest.status(today)
+        if status != "done" and any(r.is_open for r in own):
+            status = "running"
+        return Cell(status, latest.due_on, len(own))
+    if own:
+        return Cell("own-choice", None, len(own))
+    return Cell("")
+
+
+def values_covered(classes: list[SchoolClass], runs: list[Run], values_of: dict[str, tuple]):
+    """Per class: the citizenship values of the modules it did (an ended run) this year."""
+    covered: dict[int, dict[str, list[str]]] = {c.id: {} for c in classes}
+    for run in runs:
+        if run.class_id not in covered or run.is_open:
+            continue
+        for value in values_of.get(run.module_slug, ()):
+            covered[run.class_id].setdefault(value, [])
+            if run.module_slug not in covered[run.class_id][value]:
+                covered[run.class_id][value].append(run.module_slug)
+    return covered

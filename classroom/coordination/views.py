@@ -1,0 +1,404 @@
+"""The coordinator's pages. Everything is fetched through the coordinator's own school."""
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from ..accounts import services as account_services
+from ..accounts.decorators import require_role
+from ..accounts.forms import EmptyForm
+from ..errors import render_error
+from ..extensions import db
+from ..lessons.content import get_library
+from ..lessons.labels import label
+from ..polls import answers
+from ..polls.models import Run
+from ..timeutil import now_utc
+from . import services
+from .exports import csv_response
+from .forms import AssignmentForm, ClassForm, InvitationForm
+from .models import LEVELS, Assignment
+
+bp = Blueprint("coordination", __name__, url_prefix="/school")
+
+ERRORS = {
+    "duplicate-class": lambda: _("This school already has a class with that name."),
+    "archived": lambda: _("An archived class cannot get new assignments."),
+    "other-school": lambda: _("That class or teacher is not part of your school."),
+    "due-in-past": lambda: _("The date lies in the past. Choose today or a later date."),
+    "email-taken": lambda: _("There already is an account or invitation with this e-mail address."),
+}
+
+
+@bp.before_request
+def coordinators_only():
+    """Only the school's coordinators; every query below goes through g.school."""
+    if (response := require_role("coordinator")) is not None:
+        return response
+    g.school = current_user.school
+    return None
+
+
+def _today() -> date:
+    return now_utc().date()
+
+
+def _module_titles() -> dict[str, str]:
+    language = str(get_locale())
+    modules = get_library().modules.values()
+    return {module.slug: module.text(language).title for module in modules}
+
+
+def _school_k() -> int:
+    return max(g.school.school_min_answers, current_app.config["MIN_ANSWERS_FLOOR"])
+
+
+@bp.get("/")
+def index():
+    """The class-by-module overview of this school year, filterable by level and year."""
+    level = request.args.get("level", "")
+    year = request.args.get("year", type=int)
+    classes = [
+        c
+        for c in services.classes_of(g.school)
+        if (not level or c.level == level) and (year is None or c.year == year)
+    ]
+    titles = _module_titles()
+    cells = services.overview(g.school, classes, list(titles), _today())
+    return render_template(
+        "coordination/index.html",
+        classes=classes,
+        titles=titles,
+        cells=cells,
+        levels=LEVELS,
+        years=sorted({c.year for c in services.classes_of(g.school)}),
+        level=level,
+        year=year,
+    )
+
+
+@bp.get("/overview.csv")
+def overview_csv():
+    """The overview as CSV: one row per class and module."""
+    classes = services.classes_of(g.school)
+    titles = _module_titles()
+    cells = services.overview(g.school, classes, list(titles), _today())
+    rows = [
+        [c.name, c.level, c.year, slug, titles[slug], cell.status, cell.due_on or "", cell.runs]
+        for c in classes
+        for slug in titles
+        if (cell := cells[(c.id, slug)]).status
+    ]
+    header = ["class", "level", "year", "module", "title", "status", "due", "runs"]
+    return csv_response(header, rows, "overview.csv")
+
+
+@bp.get("/teachers")
+def teachers():
+    """The school's staff, pending invitations and the form to invite a teacher."""
+    return _render_teachers(InvitationForm(formdata=None))
+
+
+def _render_teachers(form: InvitationForm, link: str | None = None, status: int = 200):
+    return (
+        render_template(
+            "coordination/teachers.html",
+            staff=services.staff_of(g.school),
+            invitations=account_services.pending_invitations(g.school),
+            form=form,
+            link=link,
+            action_form=EmptyForm(),
+        ),
+        status,
+    )
+
+
+@bp.post("/teachers/invite")
+def invite():
+    """Create a single-use invitation link that the coordinator passes on."""
+    form = InvitationForm()
+    if not form.validate_on_submit():
+        return _render_teachers(form, status=400)
+    try:
+        _invitation, token = account_services.create_invitation(
+            g.school, form.email.data, form.name.data
+        )
+    except account_services.AccountError as error:
+        form.email.errors.append(ERRORS[str(error)]())
+        return _render_teachers(form, status=409)
+    db.session.commit()
+    link = url_for("accounts.accept_invitation", token=token, _external=True)
+    return _render_teachers(InvitationForm(formdata=None), link=link, status=201)
+
+
+@bp.post("/teachers/<int:user_id>/<any(activate, deactivate):action>")
+def set_active(user_id: int, action: str):
+    """(De)activate a staff account of the school; never one's own."""
+    user = services.member_of(g.school, user_id)
+    if user is None:
+        abort(404)
+    if user.id == current_user.id:
+        return render_error(409, _("You cannot deactivate your own account."))
+    services.set_active(g.school, user, action == "activate")
+    db.session.commit()
+    return redirect(url_for("coordination.teachers"), 303)
+
+
+def _class_form(school_class=None, formdata=None) -> ClassForm:
+    form = ClassForm(formdata=formdata, obj=school_class)
+    form.teachers.choices = [
+        SelectChoice(u.id, u.name) for u in services.staff_of(g.school) if u.active
+    ]
+    if school_class is not None and formdata is None:
+        form.teachers.data = [t.id for t in school_class.teachers]
+    return form
+
+
+@bp.get("/classes")
+def classes():
+    """Active and archived classes, and the form for a new class."""
+    return _render_classes(_class_form())
+
+
+def _render_classes(form: ClassForm, status: int = 200):
+    return (
+        render_template(
+            "coordination/classes.html",
+            classes=services.classes_of(g.school),
+            archived=services.classes_of(g.school, archived=True),
+            form=form,
+            action_form=EmptyForm(),
+        ),
+        status,
+    )
+
+
+def _save_class(form: ClassForm, school_class=None):
+    teachers = [u for u in services.staff_of(g.school) if u.id in (form.teachers.data or [])]
+    return services.save_class(
+        g.school, school_class, form.name.data.strip(), form.level.data, form.year.data, teachers
+    )
+
+
+@bp.post("/classes")
+def create_class():
+    """Add a class; its name must be new in the school."""
+    form = _class_form(formdata=request.form)
+    if not form.validate_on_submit():
+        return _render_classes(form, 400)
+    try:
+        _save_class(form)
+    except services.CoordinationError as error:
+        db.session.rollback()
+        form.name.errors.append(ERRORS[str(error)]())
+        return _render_classes(form, 409)
+    db.session.commit()
+    flash(_("The class has been added."), "success")
+    return redirect(url_for("coordination.classes"), 303)
+
+
+@bp.route("/classes/<int:class_id>", methods=["GET", "POST"])
+def update_class(class_id: int):
+    """Edit a class's name, level, year and teachers."""
+    school_class = services.class_of(g.school, class_id) or abort(404)
+    form = _class_form(school_class, request.form if request.method == "POST" else None)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            _save_class(form, school_class)
+        except services.CoordinationError as error:
+            db.session.rollback()
+            form.name.errors.append(ERRORS[str(error)]())
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("The class has been saved."), "success")
+            return redirect(url_for("coordination.classes"), 303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("coordination/class.html", form=form, school_class=school_class), status
+
+
+@bp.post("/classes/<int:class_id>/<any(archive, restore):action>")
+def archive_class(class_id: int, action: str):
+    """Archive a class (it keeps its history) or bring it back."""
+    school_class = services.class_of(g.school, class_id) or abort(404)
+    school_class.archived_at = now_utc() if action == "archive" else None
+    db.session.commit()
+    return redirect(url_for("coordination.classes"), 303)
+
+
+def _assignment_form(formdata=None) -> AssignmentForm:
+    form = AssignmentForm(formdata=formdata)
+    titles = _module_titles()
+    form.module.choices = [
+        SelectChoice(slug, title) for slug, title in sorted(titles.items(), key=lambda i: i[1])
+    ]
+    form.classes.choices = [SelectChoice(c.id, c.name) for c in services.classes_of(g.school)]
+    form.teacher.choices = [
+        SelectChoice(u.id, u.name) for u in services.staff_of(g.school) if u.active
+    ]
+    return form
+
+
+@bp.get("/assignments")
+def assignments():
+    """All assignments of the school with their status, and the form for new ones."""
+    return _render_assignments(_assignment_form())
+
+
+def _render_assignments(form: AssignmentForm, status: int = 200):
+    return (
+        render_template(
+            "coordination/assignments.html",
+            assignments=services.assignments_of(g.school),
+            titles=_module_titles(),
+            today=_today(),
+            form=form,
+            action_form=EmptyForm(),
+        ),
+        status,
+    )
+
+
+@bp.post("/assignments")
+def create_assignment():
+    """Assign a module to one or more of the school's active classes."""
+    form = _assignment_form(request.form)
+    if not form.validate_on_submit():
+        return _render_assignments(form, 400)
+    classes = [services.class_of(g.school, class_id) for class_id in form.classes.data]
+    teacher = services.member_of(g.school, form.teacher.data)
+    if teacher is None or None in classes:
+        form.classes.errors.append(ERRORS["other-school"]())
+        return _render_assignments(form, 400)
+    try:
+        created = services.assign(
+            g.school, classes, teacher, form.module.data, form.due_on.data, form.note.data,
+            _today(),
+        )  # fmt: skip
+    except services.CoordinationError as error:
+        db.session.rollback()
+        field = form.due_on if str(error) == "due-in-past" else form.classes
+        field.errors.append(ERRORS[str(error)]())
+        return _render_assignments(form, 400)
+    db.session.commit()
+    message = ngettext(
+        "The module was assigned to %(num)d class.",
+        "The module was assigned to %(num)d classes.",
+        len(created),
+    )
+    flash(message, "success")
+    return redirect(url_for("coordination.assignments"), 303)
+
+
+@bp.post("/assignments/<int:assignment_id>/delete")
+def delete_assignment(assignment_id: int):
+    """Remove an assignment; runs given for it stay, unlinked."""
+    assignment = db.session.scalar(
+        db.select(Assignment).where(
+            Assignment.id == assignment_id, Assignment.school_id == g.school.id
+        )
+    ) or abort(404)
+    for run in db.session.scalars(db.select(Run).where(Run.assignment_id == assignment.id)):
+        run.assignment_id = None
+    db.session.delete(assignment)
+    db.session.commit()
+    return redirect(url_for("coordination.assignments"), 303)
+
+
+def _module_runs(slug: str) -> list[Run]:
+    return list(
+        db.session.scalars(
+            db.select(Run).where(Run.school_id == g.school.id, Run.module_slug == slug)
+        )
+    )
+
+
+@bp.get("/results")
+def results_index():
+    """The modules the school has given, with the number of runs of each."""
+    counts = dict(
+        db.session.execute(
+            db.select(Run.module_slug, db.func.count())
+            .where(Run.school_id == g.school.id)
+            .group_by(Run.module_slug)
+        ).all()
+    )
+    return render_template(
+        "coordination/results_index.html", counts=counts, titles=_module_titles()
+    )
+
+
+def _school_results(slug: str):
+    runs = _module_runs(slug)
+    if not runs:
+        abort(404)
+    results = answers.school_results(runs, _school_k(), str(get_locale()))
+    return runs, results
+
+
+@bp.get("/results/<slug>")
+def results(slug: str):
+    """A module's results over all the school's classes, with suppression applied."""
+    runs, results = _school_results(slug)
+    return render_template(
+        "coordination/results.html",
+        slug=slug,
+        title=_module_titles().get(slug, slug),
+        runs=runs,
+        results=results,
+        comparisons=answers.school_comparisons(results),
+        k=_school_k(),
+    )
+
+
+@bp.get("/results/<slug>.csv")
+def results_csv(slug: str):
+    """The same aggregated results as CSV; suppressed cells read '<k'."""
+    _runs, results = _school_results(slug)
+    hidden = f"<{_school_k()}"
+    rows = [
+        [slug, r.key, r.question, option.label,
+         option.count if option.count is not None else hidden,
+         option.percent if option.percent is not None else hidden, r.total, r.runs]
+        for r in results
+        for option in r.options
+    ]  # fmt: skip
+    header = ["module", "question", "text", "option", "count", "percent", "answers", "runs"]
+    return csv_response(header, rows, f"results-{slug}.csv")
+
+
+@bp.get("/citizenship")
+def citizenship():
+    """Which basic values of the citizenship law each class covered this school year."""
+    library = get_library()
+    language = str(get_locale())
+    values_of = {slug: module.text(language).values for slug, module in library.modules.items()}
+    classes = services.classes_of(g.school)
+    covered = services.values_covered(
+        classes, services.runs_this_year(g.school, _today()), values_of
+    )
+    return render_template(
+        "coordination/citizenship.html",
+        classes=classes,
+        covered=covered,
+        titles=_module_titles(),
+        values=("freedom", "equality", "solidarity"),
+        year_start=services.school_year_start(_today()),
+        label=label,
+    )
