@@ -108,3 +108,33 @@ def test_demo_command_is_idempotent_and_prints_the_logins(app, runner):
     staff = Staff(app.test_client(), {"email": "docent@demo.klasgesprek.nl"})
     assert staff.login("demo-wachtwoord").status_code == 302
     assert "3 HAVO B" in staff.client.get("/").text
+
+
+def test_changing_the_password_keeps_this_session_and_ends_the_others(app, make_user):
+    user = make_user("teacher")
+    here, elsewhere = Staff(app.test_client(), user), Staff(app.test_client(), user)
+    here.login()
+    elsewhere.login()
+    wrong = here.client.post(
+        "/auth/password",
+        data={"current": "not it", "password": "nieuw wachtwoord", "confirm": "nieuw wachtwoord"},
+    )
+    assert wrong.status_code == 400
+    assert "Het huidige wachtwoord klopt niet." in wrong.text
+    mismatch = here.client.post(
+        "/auth/password", data={"current": PASSWORD, "password": "nieuw wachtwoord", "confirm": "x"}
+    )
+    assert mismatch.status_code == 400
+    short = here.client.post(
+        "/auth/password", data={"current": PASSWORD, "password": "kort", "confirm": "kort"}
+    )
+    assert "Gebruik minstens 8 tekens." in short.text
+    done = here.client.post(
+        "/auth/password",
+        data={"current": PASSWORD, "password": "nieuw wachtwoord", "confirm": "nieuw wachtwoord"},
+    )
+    assert done.status_code == 303
+    assert here.client.get("/lessons/").status_code == 200
+    assert elsewhere.client.get("/lessons/").status_code == 302
+    assert Staff(app.test_client(), user).login().status_code == 401
+    assert Staff(app.test_client(), user).login("nieuw wachtwoord").status_code == 302
