@@ -59,11 +59,11 @@ def test_a_poll_key_in_one_language_only_is_reported(runner, lessons_dir):
 
 def test_an_invalid_question_type_is_reported(runner, lessons_dir):
     path = lessons_dir / "sample" / "nl.md"
-    edit(path, "    type: multiple", "    type: ranking")
+    edit(path, "    type: multiple", "    type: slider")
     code, output = check(runner)
     assert code == 1
-    line = line_of(path, "type: ranking")
-    assert f"{path}:{line}: poll 'weekend': type 'ranking' must be one of" in output
+    line = line_of(path, "type: slider")
+    assert f"{path}:{line}: poll 'weekend': type 'slider' must be one of" in output
 
 
 def test_a_pair_whose_questions_differ_in_type_is_reported(runner, lessons_dir):

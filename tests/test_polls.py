@@ -132,15 +132,21 @@ def test_an_unknown_action_or_question_is_a_404_and_changes_nothing(app, live_ru
     assert all(status == ("ready", False) for status in statuses(app, run_id))
 
 
-def test_next_question_on_the_projector_opens_the_next_unasked_one(app, live_run):
+def test_the_projector_steps_through_rules_phases_and_questions(app, live_run):
     teacher, run_id, _code, questions = live_run
     page = teacher.client.get(f"/runs/{run_id}/present").text
-    assert f"/runs/{run_id}/questions/{questions[0]}/open?from=present" in page
-    response = teacher.act(run_id, questions[0], "open?from=present")
+    assert "We luisteren naar elkaar." in page  # the ground rules come first
+    response = teacher.client.post(f"/runs/{run_id}/flow/next?from=present")
     assert response.location.endswith(f"/runs/{run_id}/present")
-    page = teacher.client.get(f"/runs/{run_id}/present").text
-    assert "Ik voel me thuis in deze klas." in page
-    assert f"/runs/{run_id}/questions/{questions[1]}/open?from=present" in page
+    assert "Voorgesprek" in teacher.client.get(f"/runs/{run_id}/present").text
+    teacher.client.post(f"/runs/{run_id}/flow/next")
+    assert statuses(app, run_id)[0] == ("open", False)  # arriving opens the question
+    assert "Ik voel me thuis in deze klas." in teacher.client.get(f"/runs/{run_id}/present").text
+    teacher.client.post(f"/runs/{run_id}/flow/next")
+    assert statuses(app, run_id)[:2] == [("closed", False), ("open", False)]
+    teacher.client.post(f"/runs/{run_id}/flow/previous")
+    assert statuses(app, run_id)[:2] == [("closed", False), ("closed", False)]
+    assert "Ik voel me thuis in deze klas." in teacher.client.get(f"/runs/{run_id}/present").text
 
 
 def test_the_state_endpoint_answers_304_until_something_changes(app, live_run):

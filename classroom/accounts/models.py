@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -34,6 +34,10 @@ class School(db.Model):
     min_answers: Mapped[int] = mapped_column(default=5)
     # The same for figures that combine the runs of several classes.
     school_min_answers: Mapped[int] = mapped_column(default=10, server_default="10")
+    # Who students can talk to at school; shown with the support message.
+    support_text: Mapped[str | None] = mapped_column(String(1000))
+    # Extra words, one per line, that pre-flag open answers for the teacher.
+    flag_words: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     users: Mapped[list[User]] = relationship(back_populates="school")

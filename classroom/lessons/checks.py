@@ -23,7 +23,8 @@ THEMES = (
 LEVELS = ("vmbo", "havo", "vwo")
 YEARS = ("lower", "upper")
 VALUES = ("freedom", "equality", "solidarity")
-QUESTION_TYPES = ("single", "multiple", "scale", "text")
+QUESTION_TYPES = ("single", "multiple", "scale", "text", "ranking", "estimate")
+MAX_OPTIONS = {"single": 8, "multiple": 8, "ranking": 6}
 REQUIRED_SECTIONS = ("preparation", "not-ready", "tips", "sources")
 MIN_POLLS = 4
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -38,6 +39,7 @@ OPTIONAL_LESSON_FIELDS = {"duration_note"}
 PHASE_FIELDS = {"key", "title", "minutes"}
 POLL_FIELDS = {
     "key", "phase", "type", "question", "options", "scale", "correct", "compare_to", "discuss",
+    "range", "unit", "answer",
 }  # fmt: skip
 DISCUSS_FIELDS = {"ask", "split", "unanimous", "alone"}
 
@@ -231,26 +233,7 @@ def _check_poll(
 
 
 def _check_answers(report: _Reporter, poll: LineDict, kind: Any, name: str) -> None:
-    options = poll.get("options")
-    if kind in ("single", "multiple"):
-        if not isinstance(options, list) or not 2 <= len(options) <= 8:
-            report.front(poll, "options", f"{name}: a {kind} poll needs 2 to 8 options")
-        elif not all(isinstance(o, str) and o.strip() and len(o) <= 80 for o in options):
-            report.front(poll, "options", f"{name}: options must be texts of ≤ 80 characters")
-        elif len(set(options)) != len(options):
-            report.front(poll, "options", f"{name}: two options are the same")
-        correct = poll.get("correct")
-        if "correct" in poll and not (
-            isinstance(correct, int)
-            and not isinstance(correct, bool)
-            and isinstance(options, list)
-            and 0 <= correct < len(options)
-        ):
-            report.front(poll, "correct", f"{name}: correct must be the index of an option")
-    else:
-        for field in ("options", "correct"):
-            if field in poll:
-                report.front(poll, field, f"{name}: a {kind} poll has no '{field}'")
+    _check_options(report, poll, kind, name)
     scale = poll.get("scale")
     if kind == "scale":
         if not (
@@ -261,6 +244,58 @@ def _check_answers(report: _Reporter, poll: LineDict, kind: Any, name: str) -> N
             report.front(poll, "scale", f"{name}: scale needs two labels (point 1 and point 5)")
     elif "scale" in poll:
         report.front(poll, "scale", f"{name}: only a scale poll has 'scale'")
+    _check_estimate(report, poll, kind, name)
+
+
+def _check_options(report: _Reporter, poll: LineDict, kind: Any, name: str) -> None:
+    options = poll.get("options")
+    if kind not in MAX_OPTIONS:
+        for field in ("options", "correct"):
+            if field in poll:
+                report.front(poll, field, f"{name}: a {kind} poll has no '{field}'")
+        return
+    most = MAX_OPTIONS[kind]
+    if not isinstance(options, list) or not 2 <= len(options) <= most:
+        report.front(poll, "options", f"{name}: a {kind} poll needs 2 to {most} options")
+    elif not all(isinstance(o, str) and o.strip() and len(o) <= 80 for o in options):
+        report.front(poll, "options", f"{name}: options must be texts of ≤ 80 characters")
+    elif len(set(options)) != len(options):
+        report.front(poll, "options", f"{name}: two options are the same")
+    correct = poll.get("correct")
+    if "correct" in poll and not (
+        kind != "ranking"
+        and isinstance(correct, int)
+        and not isinstance(correct, bool)
+        and isinstance(options, list)
+        and 0 <= correct < len(options)
+    ):
+        report.front(poll, "correct", f"{name}: correct must be the index of an option")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_estimate(report: _Reporter, poll: LineDict, kind: Any, name: str) -> None:
+    if kind != "estimate":
+        for field in ("range", "unit", "answer"):
+            if field in poll:
+                report.front(poll, field, f"{name}: only an estimate poll has '{field}'")
+        return
+    bounds = poll.get("range")
+    if not (
+        isinstance(bounds, list)
+        and len(bounds) == 2
+        and all(isinstance(b, int) and not isinstance(b, bool) for b in bounds)
+        and bounds[0] < bounds[1]
+    ):
+        report.front(poll, "range", f"{name}: range needs two whole numbers, lowest first")
+        return
+    if "unit" in poll and not (isinstance(poll["unit"], str) and len(poll["unit"]) <= 12):
+        report.front(poll, "unit", f"{name}: unit must be short text such as '%'")
+    answer = poll.get("answer")
+    if "answer" in poll and not (_is_number(answer) and bounds[0] <= answer <= bounds[1]):
+        report.front(poll, "answer", f"{name}: answer must be a number within the range")
 
 
 def _check_discussion(report: _Reporter, poll: LineDict, kind: Any, name: str) -> None:
@@ -295,7 +330,13 @@ def _check_pair(report: _Reporter, poll: LineDict, name: str, seen: dict[str, Li
     paired = [p for p in seen.values() if p.get("compare_to") == target]
     if paired:
         report.front(poll, "compare_to", f"{name}: '{target}' is already paired")
-    for field, what in (("type", "type"), ("options", "options"), ("scale", "scale labels")):
+    fields = (
+        ("type", "type"),
+        ("options", "options"),
+        ("scale", "scale labels"),
+        ("range", "range"),
+    )
+    for field, what in fields:
         if poll.get(field) != earlier.get(field):
             report.front(poll, "compare_to", f"{name}: its {what} differ from '{target}'")
     if poll.get("question") != earlier.get("question"):
@@ -339,7 +380,7 @@ def check_translations(nl: LessonFile, en: LessonFile) -> list[Problem]:
         if twin is None:
             report.front(poll, "key", f"poll '{poll.get('key')}' is not in {nl.path.name}")
             continue
-        for field in ("type", "phase", "compare_to", "correct"):
+        for field in ("type", "phase", "compare_to", "correct", "range", "answer"):
             if poll.get(field) != twin.get(field):
                 report.front(
                     poll, field, f"poll '{poll['key']}': '{field}' differs in {nl.path.name}"

@@ -57,6 +57,9 @@ class Poll:
     correct: int | None
     compare_to: str | None
     discuss: Discussion
+    range: tuple[int, int] | None = None
+    unit: str | None = None
+    answer: float | None = None
 
     def as_content(self) -> dict[str, Any]:
         """Return the wording that a run copies into its database row."""
@@ -64,6 +67,9 @@ class Poll:
             "question": self.question,
             "options": list(self.options),
             "scale": list(self.scale) if self.scale else None,
+            "range": list(self.range) if self.range else None,
+            "unit": self.unit,
+            "answer": self.answer,
             "discuss": {
                 "ask": list(self.discuss.ask),
                 "split": self.discuss.split,
@@ -178,6 +184,9 @@ def _build_poll(poll: dict[str, Any]) -> Poll:
         scale=tuple(poll["scale"]) if poll.get("scale") else None,
         correct=poll.get("correct"),
         compare_to=poll.get("compare_to"),
+        range=tuple(poll["range"]) if poll.get("range") else None,
+        unit=poll.get("unit"),
+        answer=poll.get("answer"),
         discuss=Discussion(
             ask=tuple(discuss["ask"]),
             split=discuss.get("split"),

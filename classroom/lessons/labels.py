@@ -22,6 +22,8 @@ LABELS = {
     "multiple": _l("Several answers"),
     "scale": _l("Scale of 1 to 5"),
     "text": _l("Short open answer"),
+    "ranking": _l("Put in order"),
+    "estimate": _l("Estimate a number"),
 }
 
 

@@ -17,7 +17,8 @@ from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from .models import SCALE_POINTS, Question, Response, Run
+from . import words
+from .models import RANK_BITS, SCALE_POINTS, Question, Response, Run
 
 
 class InvalidAnswer(ValueError):
@@ -41,6 +42,13 @@ class Results:
     options: list[OptionResult]
     mean: float | None = None
     texts: tuple[str, ...] = ()
+    # ranking: (option, average place) from first to last.
+    ranks: tuple[tuple[str, float], ...] = ()
+    # estimate: the middle answer, and the real figure from the module.
+    median: float | None = None
+    answer: float | None = None
+    # questions with a right answer: the share that chose it.
+    correct_percent: int | None = None
 
 
 def min_answers(run: Run) -> int:
@@ -76,6 +84,25 @@ def validate_answer(question: Question, value: int | None, text: str | None) -> 
         raise InvalidAnswer(question.type)
     if question.type == "scale" and not 1 <= value <= SCALE_POINTS:
         raise InvalidAnswer(question.type)
+    if question.type == "ranking" and decode_ranking(value, question.option_count) is None:
+        raise InvalidAnswer(question.type)
+    if question.type == "estimate":
+        low, high = question.text(question.run.language)["range"]
+        if not low <= value <= high:
+            raise InvalidAnswer(question.type)
+
+
+def encode_ranking(order: list[int]) -> int:
+    """Pack option indexes, first place first, into one integer."""
+    return sum(index << (RANK_BITS * place) for place, index in enumerate(order))
+
+
+def decode_ranking(value: int, option_count: int) -> list[int] | None:
+    """Unpack a ranking; None unless it orders every option exactly once."""
+    if value < 0 or value >= 1 << (RANK_BITS * option_count):
+        return None
+    order = [(value >> (RANK_BITS * place)) & 0b111 for place in range(option_count)]
+    return order if sorted(order) == list(range(option_count)) else None
 
 
 def store_answer(
@@ -89,16 +116,26 @@ def store_answer(
     validate_answer(question, value, text)
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    is_text = question.type == "text"
     statement = insert(Response).values(
         id=uuid.uuid4(),
         question_id=question.id,
         pseudonym=pseudonym(question, device_token),
         value=value,
         text=text.strip() if text else None,
+        # A changed open answer waits for the teacher again.
+        moderation="pending" if is_text else None,
+        flagged=is_text
+        and words.is_flagged(text, words.flag_words(question.run.school.flag_words)),
     )
     statement = statement.on_conflict_do_update(
         index_elements=["question_id", "pseudonym"],
-        set_={"value": statement.excluded.value, "text": statement.excluded.text},
+        set_={
+            "value": statement.excluded.value,
+            "text": statement.excluded.text,
+            "moderation": statement.excluded.moderation,
+            "flagged": statement.excluded.flagged,
+        },
     )
     db.session.execute(statement)
 
@@ -132,32 +169,28 @@ def count_answers_per_question(run: Run) -> dict[int, int]:
     return dict(rows.all())
 
 
-def results(question: Question, language: str, with_texts: bool = False) -> Results | None:
+def results(question: Question, language: str) -> Results | None:
     """Return the question's results, or None while fewer than k have answered.
 
-    Open texts are included only when asked (for the teacher) and come in random
-    order, never in order of arrival.
+    Open answers appear only once the teacher approved them, in a new random
+    order every time, never in order of arrival.
     """
     total = count_answers(question)
     if total < min_answers(question.run):
         return None
     wording = question.text(language)
     if question.type == "text":
-        texts: tuple[str, ...] = ()
-        if with_texts:
-            found = list(
-                db.session.scalars(
-                    db.select(Response.text).where(Response.question_id == question.id)
-                )
-            )
-            secrets.SystemRandom().shuffle(found)
-            texts = tuple(found)
-        return Results(total=total, options=[], texts=texts)
+        return Results(total=total, options=[], texts=tuple(approved_texts(question)))
     values = db.session.execute(
         db.select(Response.value, func.count())
         .where(Response.question_id == question.id)
         .group_by(Response.value)
     ).all()
+    if question.type == "ranking":
+        return _ranking_results(wording["options"], values, total)
+    if question.type == "estimate":
+        return _estimate_results(wording, values, total)
+    mean = None
     if question.type == "scale":
         labels = [str(point) for point in range(1, SCALE_POINTS + 1)]
         counts = [0] * SCALE_POINTS
@@ -170,12 +203,153 @@ def results(question: Question, language: str, with_texts: bool = False) -> Resu
         for value, count in values:
             for index in _chosen_indexes(question.type, value, len(labels)):
                 counts[index] += count
-        mean = None
     options = [
         OptionResult(label, count, round(100 * count / total))
         for label, count in zip(labels, counts, strict=True)
     ]
-    return Results(total=total, options=options, mean=mean)
+    correct = options[question.correct].percent if question.correct is not None else None
+    return Results(total=total, options=options, mean=mean, correct_percent=correct)
+
+
+def _ranking_results(labels: list[str], values, total: int) -> Results:
+    place_sums = [0] * len(labels)
+    first = [0] * len(labels)
+    for value, count in values:
+        order = decode_ranking(value, len(labels)) or []
+        for place, index in enumerate(order):
+            place_sums[index] += (place + 1) * count
+        if order:
+            first[order[0]] += count
+    ranks = sorted(
+        ((label, place_sums[i] / total) for i, label in enumerate(labels)), key=lambda r: r[1]
+    )
+    options = [
+        OptionResult(label, first[i], round(100 * first[i] / total))
+        for i, label in enumerate(labels)
+    ]
+    return Results(total=total, options=options, ranks=tuple(ranks))
+
+
+ESTIMATE_BINS = 10
+
+
+def _estimate_results(wording: dict, values, total: int) -> Results:
+    low, high = wording["range"]
+    width = (high - low) / ESTIMATE_BINS
+    counts = [0] * ESTIMATE_BINS
+    every: list[int] = []
+    for value, count in values:
+        counts[min(int((value - low) / width), ESTIMATE_BINS - 1)] += count
+        every += [value] * count
+    every.sort()
+    middle = len(every) // 2
+    median = every[middle] if len(every) % 2 else (every[middle - 1] + every[middle]) / 2
+    unit = wording.get("unit") or ""
+    options = []
+    for i, count in enumerate(counts):
+        start = low + i * width
+        end = low + (i + 1) * width
+        label = f"{start:g}–{end:g}{unit}"
+        options.append(OptionResult(label, count, round(100 * count / total)))
+    return Results(total=total, options=options, median=median, answer=wording.get("answer"))
+
+
+def approved_texts(question: Question) -> list[str]:
+    """Approved open answers, shuffled anew on every call."""
+    found = list(
+        db.session.scalars(
+            db.select(Response.text).where(
+                Response.question_id == question.id, Response.moderation == "approved"
+            )
+        )
+    )
+    secrets.SystemRandom().shuffle(found)
+    return found
+
+
+@dataclass(frozen=True)
+class QueuedAnswer:
+    """An open answer as the teacher sees it while moderating."""
+
+    id: uuid.UUID
+    text: str
+    moderation: str
+    flagged: bool
+
+
+def moderation_queue(question: Question) -> list[QueuedAnswer] | None:
+    """The teacher's view of all open answers (None below k), flagged ones first.
+
+    Ordered by the random key: stable while moderating, unrelated to arrival.
+    """
+    if count_answers(question) < min_answers(question.run):
+        return None
+    rows = db.session.execute(
+        db.select(Response.id, Response.text, Response.moderation, Response.flagged)
+        .where(Response.question_id == question.id)
+        .order_by(Response.flagged.desc(), Response.id)
+    )
+    return [QueuedAnswer(*row) for row in rows]
+
+
+def moderate(question: Question, response_id: uuid.UUID, decision: str) -> bool:
+    """Approve or hide one open answer of the question; False if there is no such answer."""
+    if decision not in ("approved", "hidden") or question.type != "text":
+        return False
+    response = db.session.get(Response, response_id)
+    if response is None or response.question_id != question.id:
+        return False
+    response.moderation = decision
+    return True
+
+
+def word_cloud(question: Question) -> list[tuple[str, int, int]]:
+    """Word counts (word, count, size) of the approved answers."""
+    return words.word_counts(approved_texts(question))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Before and after of one pair in a run; built only when both sides reach k."""
+
+    before: Results
+    after: Results
+    mean_change: float | None
+    shares: tuple[tuple[str, int, int, int], ...]
+    # Scales only: (at the poles, in between) before and after, as counts.
+    poles_before: tuple[int, int] | None = None
+    poles_after: tuple[int, int] | None = None
+
+
+def compare(pre: Question, post: Question, language: str) -> Comparison | None:
+    """Aggregate comparison of a pre/post pair; None while either side is below k."""
+    before, after = results(pre, language), results(post, language)
+    if before is None or after is None or not before.options:
+        return None
+    shares = tuple(
+        (b.label, b.percent, a.percent, a.percent - b.percent)
+        for b, a in zip(before.options, after.options, strict=True)
+    )
+    mean_change = None
+    if before.mean is not None and after.mean is not None:
+        mean_change = after.mean - before.mean
+    poles = None
+    if pre.type == "scale":
+        poles = tuple(_poles(r) for r in (before, after))
+    return Comparison(before, after, mean_change, shares, *(poles or (None, None)))
+
+
+def _poles(result: Results) -> tuple[int, int]:
+    counts = [option.count for option in result.options]
+    at_poles = counts[0] + counts[-1]
+    return at_poles, sum(counts) - at_poles
+
+
+def delete_run_answers(run: Run) -> None:
+    """Delete every answer of a run (before the run itself is deleted)."""
+    question_ids = [q.id for q in run.questions]
+    if question_ids:
+        db.session.execute(db.delete(Response).where(Response.question_id.in_(question_ids)))
 
 
 def _chosen_indexes(question_type: str, value: int, option_count: int) -> list[int]:

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
-    RadioField,
+    IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
+    StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..coordination.models import SchoolClass, class_teacher
 from ..extensions import db
 from ..languages import language_choices
-from .models import SCALE_POINTS, Question
+from ..lessons.labels import label
+from .models import CHOICE_TYPES, MAX_RANKED
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -60,71 +59,64 @@ class StartRunForm(FlaskForm):
         self.school_class.choices = [SelectChoice(c.id, c.name) for c in classes]
 
 
-class MultiCheckboxField(SelectMultipleField):
-    """Checkboxes for a multiple-choice question."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+OWN_QUESTION_TYPES = ("single", "multiple", "scale", "text", "ranking", "estimate")
 
 
-def answer_form(question: Question, language: str, **kwargs) -> FlaskForm:
-    """Build the form that fits the question type, in the student's language."""
-    wording = question.text(language)
-    choose_one = _l("Choose an answer.")
+class OwnQuestionForm(FlaskForm):
+    """A question the teacher adds during a lesson."""
 
-    class AnswerForm(FlaskForm):
-        pass
+    type = SelectField(_l("Kind of question"), validators=[InputRequired()])
+    question = StringField(_l("Question"), validators=[DataRequired(), Length(max=200)])
+    options = TextAreaField(
+        _l("Answer options, one per line"), validators=[Optional(), Length(max=700)]
+    )
+    low = StringField(_l("Label of 1"), validators=[Optional(), Length(max=40)])
+    high = StringField(_l("Label of 5"), validators=[Optional(), Length(max=40)])
+    minimum = IntegerField(_l("Lowest number"), validators=[Optional()])
+    maximum = IntegerField(_l("Highest number"), validators=[Optional()])
 
-    if question.type == "single":
-        choices = [SelectChoice(i, o) for i, o in enumerate(wording["options"])]
-        field = RadioField(
-            wording["question"], choices=choices, coerce=int, validators=[InputRequired(choose_one)]
-        )
-    elif question.type == "multiple":
-        choices = [SelectChoice(i, o) for i, o in enumerate(wording["options"])]
-        field = MultiCheckboxField(
-            wording["question"],
-            choices=choices,
-            coerce=int,
-            validators=[InputRequired(_l("Choose at least one answer."))],
-        )
-    elif question.type == "scale":
-        low, high = wording["scale"]
-        choices = [
-            SelectChoice(point, _scale_label(point, low, high))
-            for point in range(1, SCALE_POINTS + 1)
-        ]
-        field = RadioField(
-            wording["question"], choices=choices, coerce=int, validators=[InputRequired(choose_one)]
-        )
-    else:
-        limit = current_app.config["OPEN_TEXT_MAX_LENGTH"]
-        field = TextAreaField(
-            wording["question"],
-            validators=[
-                DataRequired(_l("Write an answer first.")),
-                Length(
-                    max=limit, message=_l("Your answer is too long (at most %(max)d characters).")
-                ),
-            ],
-            render_kw={"maxlength": limit, "rows": 3},
-        )
-    AnswerForm.answer = field
-    return AnswerForm(**kwargs)
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.type.choices = [SelectChoice(kind, label(kind)) for kind in OWN_QUESTION_TYPES]
 
+    def option_list(self) -> list[str]:
+        """The non-empty option lines."""
+        return [line.strip() for line in (self.options.data or "").splitlines() if line.strip()]
 
-def _scale_label(point: int, low: str, high: str) -> str:
-    if point == 1:
-        return f"1 – {low}"
-    if point == SCALE_POINTS:
-        return f"{SCALE_POINTS} – {high}"
-    return str(point)
+    def validate(self, extra_validators=None) -> bool:
+        """Check what the chosen kind of question needs."""
+        if not super().validate(extra_validators):
+            return False
+        kind, options = self.type.data, self.option_list()
+        most = MAX_RANKED if kind == "ranking" else 8
+        if kind in CHOICE_TYPES and not (
+            2 <= len(options) <= most and len(set(options)) == len(options)
+        ):
+            self.options.errors.append(
+                _l("Give 2 to %(most)d different options, one per line.", most=most)
+            )
+            return False
+        if any(len(option) > 80 for option in options):
+            self.options.errors.append(_l("An option can have at most 80 characters."))
+            return False
+        if kind == "estimate" and not (
+            self.minimum.data is not None
+            and self.maximum.data is not None
+            and self.minimum.data < self.maximum.data
+        ):
+            self.maximum.errors.append(_l("Give a lowest and a higher highest number."))
+            return False
+        return True
 
-
-def form_value(question: Question, data: object) -> tuple[int | None, str | None]:
-    """Turn validated form data into the stored (value, text) of an answer."""
-    if question.type == "text":
-        return None, str(data)
-    if question.type == "multiple":
-        return sum(1 << index for index in set(data)), None  # type: ignore[arg-type]
-    return int(data), None  # type: ignore[arg-type]
+    def content(self) -> dict:
+        """The question's wording as a run stores it."""
+        kind = self.type.data
+        return {
+            "question": self.question.data.strip(),
+            "options": self.option_list() if kind in CHOICE_TYPES else [],
+            "scale": [self.low.data or "1", self.high.data or "5"] if kind == "scale" else None,
+            "range": [self.minimum.data, self.maximum.data] if kind == "estimate" else None,
+            "unit": None,
+            "answer": None,
+            "discuss": {"ask": [], "split": None, "unanimous": None, "alone": None},
+        }

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,8 +16,11 @@ if TYPE_CHECKING:
     from ..accounts.models import School, User
     from ..coordination.models import Assignment, SchoolClass
 
-QUESTION_TYPES = ("single", "multiple", "scale", "text")
-CHOICE_TYPES = ("single", "multiple")
+QUESTION_TYPES = ("single", "multiple", "scale", "text", "ranking", "estimate")
+CHOICE_TYPES = ("single", "multiple", "ranking")
+# A ranking is stored as one integer: the option at place p sits in bits 3p..3p+2.
+RANK_BITS = 3
+MAX_RANKED = 6
 SCALE_POINTS = 5
 
 
@@ -37,6 +40,12 @@ class Run(db.Model):
     current_position: Mapped[int | None]
     # Bumped on every change students or the projector must follow (ETag source).
     version: Mapped[int] = mapped_column(default=1)
+    # The module's phases per language, copied at the start: [{key, title, minutes}].
+    phases: Mapped[dict[str, list[dict[str, Any]]] | None] = mapped_column(JSON)
+    # Where the projector is in the guided flow; see polls.flow.
+    step: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set when the teacher sends every student screen the support message.
+    support_shown: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     ended_at: Mapped[datetime | None]
 
@@ -80,8 +89,10 @@ class Question(db.Model):
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     compare_to: Mapped[str | None] = mapped_column(String(40))
     correct: Mapped[int | None]
+    # ready -> open -> closed; or skipped by the teacher.
     status: Mapped[str] = mapped_column(String(10), default="ready")
     revealed: Mapped[bool] = mapped_column(default=False)
+    added_by_teacher: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     run: Mapped[Run] = relationship(back_populates="questions")
 
@@ -97,6 +108,11 @@ class Question(db.Model):
         if self.type in CHOICE_TYPES:
             return len(self.text(self.run.language)["options"])
         return 0
+
+    @property
+    def is_shown_to_class(self) -> bool:
+        """Whether the question belongs in the lesson (it was not skipped)."""
+        return self.status != "skipped"
 
 
 class Response(db.Model):
@@ -116,6 +132,11 @@ class Response(db.Model):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
     pseudonym: Mapped[str] = mapped_column(String(64))
-    # single: option index; multiple: bit mask of option indexes; scale: 1-5.
+    # single: option index; multiple: bit mask of option indexes; scale: 1-5;
+    # ranking: option indexes packed by place (RANK_BITS each); estimate: the number.
     value: Mapped[int | None]
     text: Mapped[str | None] = mapped_column(String(280))
+    # Open answers only: pending until the teacher approves or hides them.
+    moderation: Mapped[str | None] = mapped_column(String(10))
+    # Open answers only: the word list found a slur or threat in it.
+    flagged: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -53,6 +53,10 @@ def start_run(module: Module, school_class: SchoolClass, teacher: User, language
         titles={lang: module.texts[lang].title for lang in module.texts},
         language=text.language,
         join_code=new_join_code(),
+        phases={
+            lang: [{"key": p.key, "title": p.title, "minutes": p.minutes} for p in t.phases]
+            for lang, t in module.texts.items()
+        },
     )
     for position, poll in enumerate(text.polls):
         run.questions.append(
@@ -126,3 +130,34 @@ def end_run(run: Run) -> None:
     if run.assignment is not None and run.assignment.done_at is None:
         run.assignment.done_at = run.ended_at
     run.touch()
+
+
+def add_question(run: Run, phase: str, kind: str, content: dict) -> Question:
+    """Add a teacher's own question to the run, at the end of the given phase."""
+    position = max((q.position for q in run.questions), default=-1) + 1
+    own = sum(1 for q in run.questions if q.added_by_teacher) + 1
+    question = Question(
+        position=position,
+        key=f"own-{own}",
+        phase=phase,
+        type=kind,
+        content={run.language: content},
+        added_by_teacher=True,
+    )
+    run.questions.append(question)
+    run.touch()
+    return question
+
+
+def skip_question(question: Question) -> None:
+    """Leave a question out of the lesson (only one that was never opened)."""
+    if question.status == "ready":
+        question.status = "skipped"
+        question.run.touch()
+
+
+def restore_question(question: Question) -> None:
+    """Bring a skipped question back into the lesson."""
+    if question.status == "skipped":
+        question.status = "ready"
+        question.run.touch()

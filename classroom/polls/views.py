@@ -25,9 +25,9 @@ from ..coordination.services import assignment_for_teacher
 from ..errors import render_error
 from ..extensions import db
 from ..lessons.content import get_library
-from . import answers, services
-from .forms import StartRunForm, teachable_classes
-from .models import Run
+from . import answers, flow, services
+from .forms import OwnQuestionForm, StartRunForm, teachable_classes
+from .models import Question, Run
 
 bp = Blueprint("polls", __name__, url_prefix="/runs")
 
@@ -35,6 +35,8 @@ QUESTION_ACTIONS = {
     "open": services.open_question,
     "close": services.close_question,
     "reveal": services.reveal_question,
+    "skip": services.skip_question,
+    "restore": services.restore_question,
 }
 
 
@@ -72,7 +74,7 @@ def index():
     runs = db.session.scalars(
         db.select(Run).where(Run.teacher_id == current_user.id).order_by(Run.id.desc()).limit(100)
     ).all()
-    return render_template("polls/index.html", runs=runs)
+    return render_template("polls/index.html", runs=runs, action_form=EmptyForm())
 
 
 @bp.post("/")
@@ -109,28 +111,50 @@ def _own_assignment(value: str, slug: str, class_id: int) -> Assignment | None:
     return assignment
 
 
-def _question_or_404(question_id: int):
+def question_or_404(question_id: int) -> Question:
+    """A question of the run in the URL."""
     question = next((q for q in g.run.questions if q.id == question_id), None)
     if question is None:
         abort(404)
     return question
 
 
-def _view_model(run: Run, with_texts: bool) -> dict:
+def _guide(run: Run, phase: str | None):
+    """The module's guide section for a phase, if the module is still in the library."""
+    module = get_library().get(run.module_slug)
+    if module is None or phase is None:
+        return None
+    return module.text(run.language).sections.get(phase)
+
+
+def view_model(run: Run) -> dict:
+    """Everything the control, projector and summary pages show of a run."""
     language = run.language  # the lesson's language, chosen at the start
     counts = answers.count_answers_per_question(run)
-    current = services.current_question(run)
-    shown = {}
-    for question in run.questions:
-        if question.status != "ready":
-            shown[question.id] = answers.results(question, language, with_texts=with_texts)
+    results = {
+        q.id: answers.results(q, language) for q in run.questions if q.status not in ("ready",)
+    }
+    by_key = {q.key: q for q in run.questions}
+    comparisons = {
+        q.id: answers.compare(by_key[q.compare_to], q, language)
+        for q in run.questions
+        if q.compare_to in by_key and q.status != "ready"
+    }
+    step = flow.current_step(run)
+    all_steps = flow.steps(run)
     return {
         "run": run,
         "language": language,
         "counts": counts,
-        "results": shown,
-        "current": current,
-        "next_question": services.next_question(run),
+        "results": results,
+        "comparisons": comparisons,
+        "step": step,
+        "step_number": min(run.step, len(all_steps) - 1) + 1,
+        "step_count": len(all_steps),
+        "phases": {p["key"]: p for p in flow.phases(run, language)},
+        "guide": _guide(run, step.phase),
+        "ground_rules": get_library().ground_rules.get(language),
+        "current": step.question,
         "k": answers.min_answers(run),
         "join_url": url_for("student.join_link", code=run.join_code, _external=True),
         "join_form_url": url_for("student.join", _external=True),
@@ -140,19 +164,26 @@ def _view_model(run: Run, with_texts: bool) -> dict:
 
 @bp.get("/<int:run_id>")
 def detail(run_id: int):
-    """The teacher's control page: every question, its status, answers and results."""
-    return render_template("polls/detail.html", **_view_model(g.run, with_texts=True))
+    """The teacher's own screen: the guide and prompts for what the projector shows."""
+    context = view_model(g.run)
+    queues = {q.id: answers.moderation_queue(q) for q in g.run.questions if q.type == "text"}
+    return render_template(
+        "polls/detail.html", queues=queues, question_form=OwnQuestionForm(formdata=None), **context
+    )
 
 
 @bp.get("/<int:run_id>/present")
 def present(run_id: int):
-    """The projector view: join code, link and QR, the current question and results."""
-    return render_template("polls/present.html", **_view_model(g.run, with_texts=False))
+    """The projector: join code, link and QR, then one step of the lesson at a time."""
+    context = view_model(g.run)
+    current = context["current"]
+    cloud = answers.word_cloud(current) if current is not None and current.type == "text" else []
+    return render_template("polls/present.html", cloud=cloud, **context)
 
 
 @bp.get("/<int:run_id>/state")
 def state(run_id: int):
-    """What the presenter page polls: the run's version and the current answer count."""
+    """What the teacher's pages poll: the run's version and the current answer count."""
     run = g.run
     current = services.current_question(run)
     count = answers.count_answers(current) if current else 0
@@ -173,34 +204,61 @@ def qr_code(run_id: int):
     return Response(buffer.getvalue(), mimetype="image/svg+xml")
 
 
-@bp.post("/<int:run_id>/questions/<int:question_id>/<action>")
-def question_action(run_id: int, question_id: int, action: str):
-    """Open, close or reveal one question of the teacher's open run."""
-    if action not in QUESTION_ACTIONS:
-        abort(404)
-    question = _question_or_404(question_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+def _open_run_or_409():
     if not g.run.is_open:
         return render_error(409, _("This lesson has ended."))
+    return None
+
+
+@bp.post("/<int:run_id>/questions/<int:question_id>/<action>")
+def question_action(run_id: int, question_id: int, action: str):
+    """Open, close, reveal, skip or restore one question of the teacher's open run."""
+    if action not in QUESTION_ACTIONS:
+        abort(404)
+    question = question_or_404(question_id)
+    if (refused := _open_run_or_409()) is not None:
+        return refused
     QUESTION_ACTIONS[action](question)
+    if action in ("open", "reveal"):
+        flow.sync_to_question(g.run, question)
     db.session.commit()
-    return redirect(_back_to(g.run), 303)
+    return redirect(back_to(g.run), 303)
+
+
+@bp.post("/<int:run_id>/flow/<any(next, previous):direction>")
+def step(run_id: int, direction: str):
+    """Move the projector one step forward or back in the guided flow."""
+    if (refused := _open_run_or_409()) is not None:
+        return refused
+    flow.go_to(g.run, g.run.step + (1 if direction == "next" else -1))
+    db.session.commit()
+    return redirect(back_to(g.run), 303)
 
 
 @bp.post("/<int:run_id>/end")
 def end(run_id: int):
     """End the run: the join code stops working."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     if g.run.is_open:
         services.end_run(g.run)
         db.session.commit()
         flash(_("The lesson has ended. The join code no longer works."), "info")
-    return redirect(url_for("polls.detail", run_id=g.run.id), 303)
+    return redirect(url_for("polls.summary", run_id=g.run.id), 303)
 
 
-def _back_to(run: Run) -> str:
+@bp.post("/<int:run_id>/delete")
+def delete(run_id: int):
+    """Delete the run with every answer in it, for good."""
+    answers.delete_run_answers(g.run)
+    db.session.delete(g.run)
+    db.session.commit()
+    flash(_("The lesson and all its answers have been deleted."), "info")
+    return redirect(url_for("polls.index"), 303)
+
+
+def back_to(run: Run) -> str:
     """Return to the page the teacher acted from: the projector or the control page."""
     view = "polls.present" if request.args.get("from") == "present" else "polls.detail"
     return url_for(view, run_id=run.id)
+
+
+from . import discussion_views  # noqa: E402, F401  (more routes of this blueprint)

@@ -21,8 +21,8 @@ from flask_babel import gettext as _
 from ..errors import render_error
 from ..extensions import db
 from ..polls import answers, services
-from ..polls.forms import answer_form, form_value
-from ..polls.models import Question, Run
+from ..polls.answer_forms import answer_form, form_value, initial_data
+from ..polls.models import Run
 from . import tokens
 from .forms import JoinForm
 
@@ -104,26 +104,16 @@ def _render_live(question_form=None, status: int = 200):
     if question is not None:
         own = answers.answer_of(question, g.token)
         if question_form is None:
-            question_form = answer_form(
-                question, language, formdata=None, data=_initial(question, own)
-            )
+            data = initial_data(question, own)
+            question_form = answer_form(question, language, formdata=None, data=data)
         context.update(form=question_form, answered=own is not None)
     else:
         shown = services.current_question(run)
-        if shown is not None and shown.revealed and shown.type != "text":
+        if shown is not None and shown.revealed:
             context.update(shown=shown, results=answers.results(shown, language))
+            if shown.type == "text":
+                context.update(cloud=answers.word_cloud(shown))
     return render_template("student/live.html", **context), status
-
-
-def _initial(question: Question, own: tuple | None) -> dict:
-    if own is None:
-        return {}
-    value, text = own
-    if question.type == "text":
-        return {"answer": text}
-    if question.type == "multiple":
-        return {"answer": [i for i in range(question.option_count) if value & (1 << i)]}
-    return {"answer": value}
 
 
 @bp.get("/live/<code>/state")
@@ -149,7 +139,7 @@ def live_answer(code: str, question_id: int):
     form = answer_form(question, str(get_locale()))
     if not form.validate_on_submit():
         return _render_live(question_form=form, status=400)
-    value, text = form_value(question, form.answer.data)
+    value, text = form_value(question, form)
     try:
         answers.store_answer(question, g.token, value=value, text=text)
     except answers.InvalidAnswer:

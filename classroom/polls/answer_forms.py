@@ -1,0 +1,152 @@
+"""The form a student answers a question with, built for its type and language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .answers import decode_ranking, encode_ranking
+from .models import SCALE_POINTS, Question
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes for a multiple-choice question."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RankingForm(FlaskForm):
+    """One place field per option; every place must be given exactly once."""
+
+    def place_fields(self) -> list:
+        """The place fields in option order."""
+        return [field for name, field in self._fields.items() if name.startswith("place_")]
+
+    def validate(self, extra_validators=None) -> bool:
+        """Refuse two options on the same place."""
+        if not super().validate(extra_validators):
+            return False
+        places = [field.data for field in self.place_fields()]
+        if sorted(places) != list(range(1, len(places) + 1)):
+            self.place_fields()[0].errors.append(_l("Give every place exactly once."))
+            return False
+        return True
+
+
+def answer_form(question: Question, language: str, **kwargs: Any) -> FlaskForm:
+    """Build the form that fits the question type, in the student's language."""
+    wording = question.text(language)
+    if question.type == "ranking":
+        return _ranking_form(wording["options"], **kwargs)
+
+    class AnswerForm(FlaskForm):
+        pass
+
+    AnswerForm.answer = _answer_field(question.type, wording)
+    return AnswerForm(**kwargs)
+
+
+def _answer_field(kind: str, wording: dict) -> Any:
+    choose_one = _l("Choose an answer.")
+    if kind in ("single", "multiple"):
+        choices = [SelectChoice(i, o) for i, o in enumerate(wording["options"])]
+        if kind == "single":
+            return RadioField(
+                wording["question"],
+                choices=choices,
+                coerce=int,
+                validators=[InputRequired(choose_one)],
+            )
+        required = InputRequired(_l("Choose at least one answer."))
+        return MultiCheckboxField(
+            wording["question"], choices=choices, coerce=int, validators=[required]
+        )
+    if kind == "scale":
+        low, high = wording["scale"]
+        choices = [
+            SelectChoice(point, _scale_label(point, low, high))
+            for point in range(1, SCALE_POINTS + 1)
+        ]
+        return RadioField(
+            wording["question"], choices=choices, coerce=int, validators=[InputRequired(choose_one)]
+        )
+    if kind == "estimate":
+        low, high = wording["range"]
+        message = _l("Give a whole number from %(min)d to %(max)d.")
+        return IntegerField(
+            wording["question"],
+            validators=[InputRequired(message), NumberRange(low, high, message=message)],
+            render_kw={"type": "number", "min": low, "max": high, "inputmode": "numeric"},
+        )
+    limit = current_app.config["OPEN_TEXT_MAX_LENGTH"]
+    too_long = _l("Your answer is too long (at most %(max)d characters).")
+    return TextAreaField(
+        wording["question"],
+        validators=[
+            DataRequired(_l("Write an answer first.")),
+            Length(max=limit, message=too_long),
+        ],
+        render_kw={"maxlength": limit, "rows": 3},
+    )
+
+
+def _ranking_form(options: list[str], **kwargs: Any) -> RankingForm:
+    class Form(RankingForm):
+        pass
+
+    places = [SelectChoice(place, str(place)) for place in range(1, len(options) + 1)]
+    for index, option in enumerate(options):
+        field = SelectField(option, choices=places, coerce=int, validators=[InputRequired()])
+        setattr(Form, f"place_{index}", field)
+    return Form(**kwargs)
+
+
+def _scale_label(point: int, low: str, high: str) -> str:
+    if point == 1:
+        return f"1 – {low}"
+    if point == SCALE_POINTS:
+        return f"{SCALE_POINTS} – {high}"
+    return str(point)
+
+
+def form_value(question: Question, form: FlaskForm) -> tuple[int | None, str | None]:
+    """Turn a validated form into the stored (value, text) of an answer."""
+    if question.type == "ranking":
+        places = [field.data for field in form.place_fields()]
+        order = sorted(range(len(places)), key=lambda index: places[index])
+        return encode_ranking(order), None
+    data = form.answer.data
+    if question.type == "text":
+        return None, str(data)
+    if question.type == "multiple":
+        return sum(1 << index for index in set(data)), None
+    return int(data), None
+
+
+def initial_data(question: Question, own: tuple[int | None, str | None] | None) -> dict:
+    """Form data that shows a student their earlier answer."""
+    if own is None:
+        return {}
+    value, text = own
+    if question.type == "text":
+        return {"answer": text}
+    if question.type == "multiple":
+        return {"answer": [i for i in range(question.option_count) if value & (1 << i)]}
+    if question.type == "ranking":
+        order = decode_ranking(value, question.option_count) or []
+        return {f"place_{index}": place + 1 for place, index in enumerate(order)}
+    return {"answer": value}

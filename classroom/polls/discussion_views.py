@@ -1,0 +1,88 @@
+"""The conversation around the polls: moderation, own questions, support, the summary."""
+
+import uuid
+
+from flask import abort, g, redirect, render_template
+from flask_babel import gettext as _
+
+from ..coordination.exports import csv_response
+from ..errors import render_error
+from ..extensions import db
+from . import answers, flow, services
+from .forms import OwnQuestionForm
+from .views import back_to, bp, question_or_404, view_model
+
+
+@bp.post(
+    "/<int:run_id>/questions/<int:question_id>/answers/<answer_id>/<any(approve, hide):decision>"
+)
+def moderate(run_id: int, question_id: int, answer_id: str, decision: str):
+    """Approve an open answer for the class to see, or hide it for good."""
+    question = question_or_404(question_id)
+    try:
+        response_id = uuid.UUID(answer_id)
+    except ValueError:
+        abort(404)
+    state = "approved" if decision == "approve" else "hidden"
+    if not answers.moderate(question, response_id, state):
+        abort(404)
+    g.run.touch()
+    db.session.commit()
+    return redirect(back_to(g.run), 303)
+
+
+@bp.post("/<int:run_id>/questions")
+def add_question(run_id: int):
+    """Add a question of the teacher's own to the current phase."""
+    if not g.run.is_open:
+        return render_error(409, _("This lesson has ended."))
+    form = OwnQuestionForm()
+    if not form.validate_on_submit():
+        context = view_model(g.run)
+        queues = {q.id: answers.moderation_queue(q) for q in g.run.questions if q.type == "text"}
+        return render_template(
+            "polls/detail.html", queues=queues, question_form=form, **context
+        ), 400
+    step = flow.current_step(g.run)
+    phases = flow.phases(g.run, g.run.language)
+    phase = step.phase or (phases[0]["key"] if phases else "own")
+    services.add_question(g.run, phase, form.type.data, form.content())
+    db.session.commit()
+    return redirect(back_to(g.run), 303)
+
+
+@bp.post("/<int:run_id>/support/<any(show, hide):action>")
+def support(run_id: int, action: str):
+    """Show every student screen where to find help, without singling anyone out."""
+    g.run.support_shown = action == "show"
+    g.run.touch()
+    db.session.commit()
+    return redirect(back_to(g.run), 303)
+
+
+@bp.get("/<int:run_id>/summary")
+def summary(run_id: int):
+    """Every question with its results, the comparisons and approved answers; printable."""
+    return render_template("polls/summary.html", **view_model(g.run))
+
+
+@bp.get("/<int:run_id>/summary.csv")
+def summary_csv(run_id: int):
+    """The summary as CSV: one row per option (k-suppressed), approved open answers."""
+    rows = []
+    language = g.run.language
+    for question in g.run.questions:
+        if not question.is_shown_to_class:
+            continue
+        wording = question.text(language)["question"]
+        result = answers.results(question, language)
+        if result is None:
+            rows.append([question.key, wording, "", "", "", answers.count_answers(question)])
+            continue
+        for option in result.options:
+            rows.append([question.key, wording, option.label, option.count, option.percent,
+                         result.total])  # fmt: skip
+        for text in result.texts:
+            rows.append([question.key, wording, text, "", "", result.total])
+    header = ["question", "text", "answer", "count", "percent", "answers"]
+    return csv_response(header, rows, f"lesson-{g.run.id}.csv")
