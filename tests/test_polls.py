@@ -40,8 +40,11 @@ def test_the_module_questions_are_copied_into_the_run_in_both_languages(app, tea
             "weekend",
             "word",
             "home-post",
+            "priorities",
+            "haters",
         ]
-        assert [q.type for q in run.questions] == ["scale", "single", "multiple", "text", "scale"]
+        types = [q.type for q in run.questions]
+        assert types == ["scale", "single", "multiple", "text", "scale", "ranking", "estimate"]
         colour = run.questions[1]
         assert colour.content["nl"]["options"] == ["Rood", "Groen", "Blauw"]
         assert colour.content["en"]["options"] == ["Red", "Green", "Blue"]
@@ -133,7 +136,7 @@ def test_an_unknown_action_or_question_is_a_404_and_changes_nothing(app, live_ru
 
 
 def test_the_projector_steps_through_rules_phases_and_questions(app, live_run):
-    teacher, run_id, _code, questions = live_run
+    teacher, run_id, _code, _questions = live_run
     page = teacher.client.get(f"/runs/{run_id}/present").text
     assert "We luisteren naar elkaar." in page  # the ground rules come first
     response = teacher.client.post(f"/runs/{run_id}/flow/next?from=present")

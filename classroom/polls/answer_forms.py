@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -86,7 +87,7 @@ def _answer_field(kind: str, wording: dict) -> Any:
         )
     if kind == "estimate":
         low, high = wording["range"]
-        message = _l("Give a whole number from %(min)d to %(max)d.")
+        message = gettext("Give a whole number from %(min)d to %(max)d.", min=low, max=high)
         return IntegerField(
             wording["question"],
             validators=[InputRequired(message), NumberRange(low, high, message=message)],
