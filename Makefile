@@ -28,6 +28,7 @@ run: translations
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive classroom --severity-level medium
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -36,8 +37,9 @@ format: install
 check-lessons: install
 	$(FLASK) lessons check
 
+# PYTEST_ARGS passes options on, e.g. PYTEST_ARGS="--ignore=tests/browser".
 test: translations lint check-lessons
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \

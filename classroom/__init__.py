@@ -7,10 +7,12 @@ from typing import Any
 
 from flask import Flask
 
+from .errors import QuietFlask
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers, CLI."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = QuietFlask(__name__, instance_relative_config=True)
     app.config.from_object("classroom.config")
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env()

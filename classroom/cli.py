@@ -1,6 +1,7 @@
 """Commands that span features: the demo school."""
 
 import random
+import sqlite3
 from datetime import date, timedelta
 
 import click
@@ -12,7 +13,7 @@ from .accounts.services import create_user, find_user_by_email, get_or_create_sc
 from .coordination.models import Assignment, SchoolClass
 from .extensions import db
 from .lessons.content import get_library
-from .polls.answers import store_answer
+from .polls.answers import purge_run, runs_to_purge, store_answer
 from .polls.services import end_run, open_question, reveal_question, start_run
 from .timeutil import now_utc
 
@@ -34,6 +35,8 @@ DEMO_STAFF = (
 def init_app(app: Flask) -> None:
     """Register the cross-feature commands."""
     app.cli.add_command(demo_command)
+    app.cli.add_command(purge_command)
+    app.cli.add_command(backup_command)
 
 
 def load_demo() -> list[User]:
@@ -52,7 +55,9 @@ def load_demo() -> list[User]:
         classes[name] = school_class
     staff = []
     for email, name, role, taught in DEMO_STAFF:
-        user = find_user_by_email(email) or create_user(school, email, name, role, DEMO_PASSWORD)
+        user = find_user_by_email(email) or create_user(
+            school, email, name, role, DEMO_PASSWORD, check=False
+        )
         for class_name in taught:
             if user not in classes[class_name].teachers:
                 classes[class_name].teachers.append(user)
@@ -125,3 +130,34 @@ def demo_command() -> None:
     click.echo(f"Demo school '{DEMO_SCHOOL}' is ready. Log in with password '{DEMO_PASSWORD}' as:")
     for user in staff:
         click.echo(f"  {user.role:<12} {user.email}")
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete raw answers of lessons past their school's retention period; keep totals."""
+    runs = runs_to_purge(now_utc())
+    for run in runs:
+        purge_run(run)
+    db.session.commit()
+    click.echo(f"Purged the answers of {len(runs)} lesson(s).")
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(target: str) -> None:
+    """Copy the live SQLite database consistently to TARGET (PostgreSQL: use pg_dump)."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise click.ClickException(
+            "For PostgreSQL use: pg_dump --format=custom --file=TARGET DATABASE_URL "
+            "(restore with pg_restore --clean)."
+        )
+    source = sqlite3.connect(url.database)
+    destination = sqlite3.connect(target)
+    with destination:
+        source.backup(destination)
+    destination.close()
+    source.close()
+    click.echo(f"Backed up {url.database} to {target}.")

@@ -3,7 +3,8 @@
 from pathlib import Path
 
 SQLALCHEMY_DATABASE_URI = "sqlite:///classroom.sqlite"
-SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+# Database errors must not carry answers or tokens into logs.
+SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
 LESSONS_DIR = str(Path(__file__).resolve().parent.parent / "lessons")
 
 BABEL_DEFAULT_LOCALE = "nl"
@@ -21,3 +22,15 @@ MIN_ANSWERS_FLOOR = 3
 OPEN_TEXT_MAX_LENGTH = 280
 # How often a waiting page asks "anything new?", in milliseconds.
 POLL_INTERVAL_MS = 2000
+
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+LOGIN_FAILURE_LIMIT = "10 per minute"
+JOIN_FAILURE_LIMIT = "20 per 10 minutes"
+
+# Staff sessions end after this long without a request, and this long after login.
+SESSION_IDLE_MINUTES = 120
+SESSION_ABSOLUTE_HOURS = 12
+
+# Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
+TRUSTED_PROXY_HOPS = 0

@@ -8,6 +8,16 @@ from werkzeug.exceptions import HTTPException
 from .extensions import db
 
 
+class QuietFlask(Flask):
+    """Flask whose error log names the endpoint, never the path: paths hold join codes."""
+
+    def log_exception(self, exc_info) -> None:
+        """Log an unhandled exception with its traceback, without path or form data."""
+        self.logger.error(
+            "unhandled exception in %s %s", request.method, request.endpoint, exc_info=exc_info
+        )
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
     app.register_error_handler(CSRFError, _csrf_error)

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Flask, current_app, session
 from flask_babel import Babel, lazy_gettext
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -37,6 +39,9 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+# Storage from RATELIMIT_STORAGE_URI: memory:// for one process, redis://… when
+# several workers or instances must share their counts.
+limiter = Limiter(key_func=get_remote_address, key_prefix="klasgesprek")
 
 
 @event.listens_for(Engine, "connect")
@@ -61,6 +66,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
     babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
 
 
 def select_locale() -> str:

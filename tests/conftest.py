@@ -29,6 +29,7 @@ def make_test_app(**config):
         "WTF_CSRF_ENABLED": False,
         "LESSONS_DIR": str(SAMPLE_LESSONS_DIR),
         "SERVER_NAME": "klas.test",
+        "RATELIMIT_ENABLED": False,
     }
     settings.update(config)
     return create_app(settings)

@@ -86,7 +86,7 @@ def test_users_create_refuses_a_short_password_and_a_duplicate(app, runner, make
     args = ["users", "create", "--name", "X", "--role", "teacher", "--school", "S"]
     short = runner.invoke(args=[*args, "--email", "a@s.test", "--password", "short"])
     assert short.exit_code != 0
-    assert "at least 8 characters" in short.output
+    assert "Use at least 8 characters." in short.output
     existing = make_user("teacher")
     duplicate = runner.invoke(
         args=[*args, "--email", existing["email"], "--password", "longenough"]

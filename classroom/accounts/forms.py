@@ -3,9 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-MIN_PASSWORD_LENGTH = 8
+from .passwords import password_problem
 
 
 class LoginForm(FlaskForm):
@@ -22,21 +22,16 @@ class EmptyForm(FlaskForm):
 class NewPasswordForm(FlaskForm):
     """A new password, typed twice."""
 
-    password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=1024,
-                message=_l("Use at least %(min)d characters."),
-            ),
-        ],
-    )
+    password = PasswordField(_l("New password"), validators=[DataRequired()])
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
+
+    def validate_password(self, field) -> None:
+        """Refuse short, overlong and common passwords."""
+        if problem := password_problem(field.data or ""):
+            raise ValidationError(problem)
 
 
 class ChangePasswordForm(NewPasswordForm):

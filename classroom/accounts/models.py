@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..coordination.models import SchoolClass
 
 ROLES = ("teacher", "coordinator")
+DEFAULT_RETENTION_DAYS = 30
 
 
 def new_session_token() -> str:
@@ -34,6 +35,10 @@ class School(db.Model):
     min_answers: Mapped[int] = mapped_column(default=5)
     # The same for figures that combine the runs of several classes.
     school_min_answers: Mapped[int] = mapped_column(default=10, server_default="10")
+    # Raw answers are deleted this many days after a lesson ends; totals remain.
+    retention_days: Mapped[int] = mapped_column(
+        default=DEFAULT_RETENTION_DAYS, server_default=str(DEFAULT_RETENTION_DAYS)
+    )
     # Who students can talk to at school; shown with the support message.
     support_text: Mapped[str | None] = mapped_column(String(1000))
     # Extra words, one per line, that pre-flag open answers for the teacher.

@@ -1,13 +1,24 @@
 """Login and logout of staff."""
 
+import time
+
 import click
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import render_error
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager
 from ..navigation import local_path
 from .forms import ChangePasswordForm, EmptyForm, LoginForm, NewPasswordForm
 from .models import ROLES, User, new_session_token
@@ -39,7 +50,18 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+def _login_account() -> str:
+    """Rate-limit key: the account being tried, whatever address it comes from."""
+    return "login:" + (request.form.get("email") or "").strip().lower()
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_FAILURE_LIMIT"],
+    key_func=_login_account,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 401,
+)
 def login():
     """Show the login form and log a staff member in; open to everyone."""
     if current_user.is_authenticated:
@@ -50,7 +72,7 @@ def login():
         if user is None:
             check_password_hash(_DUMMY_HASH, form.password.data)
         elif user.active and user.check_password(form.password.data):
-            login_user(user)
+            start_session(user)
             return redirect(local_path(request.args.get("next")) or url_for("main.index"))
         flash(_("E-mail address or password is not correct."), "error")
         return render_template("accounts/login.html", form=form), 401
@@ -61,10 +83,50 @@ def login():
 @bp.post("/logout")
 def logout():
     """Log the current staff member out; a POST with a CSRF token."""
-    if EmptyForm().validate_on_submit():
-        logout_user()
+    if EmptyForm().validate_on_submit() and current_user.is_authenticated:
+        # A new token also ends copies of this session's cookie, and every other session.
+        current_user.session_token = new_session_token()
+        db.session.commit()
+        end_session()
         flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
+
+
+def start_session(user: User) -> None:
+    """Log in on a fresh session, so nothing from before the login carries over."""
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+    login_user(user)
+    session["login_at"] = session["seen_at"] = int(time.time())
+
+
+def end_session() -> None:
+    """Log out and forget everything in this browser's session but the language."""
+    language = session.get("language")
+    logout_user()
+    session.clear()
+    if language:
+        session["language"] = language
+
+
+@bp.before_app_request
+def expire_idle_sessions():
+    """End a staff session after the idle or the absolute time-out."""
+    if not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    config = current_app.config
+    idle = now - session.get("seen_at", 0) > config["SESSION_IDLE_MINUTES"] * 60
+    too_old = now - session.get("login_at", 0) > config["SESSION_ABSOLUTE_HOURS"] * 3600
+    if idle or too_old:
+        end_session()
+        flash(_("Your session has expired. Please log in again."), "info")
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    if now - session.get("seen_at", 0) > 60:
+        session["seen_at"] = now
+    return None
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -80,7 +142,7 @@ def change_password():
             current_user.set_password(form.password.data)
             current_user.session_token = new_session_token()
             db.session.commit()
-            login_user(current_user)
+            start_session(current_user)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.index"), 303)
     status = 400 if form.is_submitted() else 200
@@ -109,8 +171,7 @@ def accept_invitation(token: str):
             db.session.rollback()
             return render_error(409, _("There already is an account with this e-mail address."))
         db.session.commit()
-        logout_user()
-        login_user(user)
+        start_session(user)
         flash(_("Welcome! Your account is ready."), "success")
         return redirect(url_for("main.index"), 303)
     status = 400 if form.is_submitted() else 200

@@ -100,7 +100,8 @@ def parse_lesson_file(path: Path) -> LessonFile:
 
 def _load_front_matter(text: str) -> LineDict:
     try:
-        front = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        # _LineLoader is a SafeLoader subclass: no arbitrary objects.
+        front = yaml.load(text, Loader=_LineLoader)  # noqa: S506  # nosec B506
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 2 if mark else 1

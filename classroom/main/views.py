@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..accounts.models import DEFAULT_RETENTION_DAYS
 from ..coordination.services import assignments_of
 from ..extensions import db
 from ..lessons.content import get_library
@@ -74,4 +75,6 @@ def healthz():
 @bp.get("/privacy")
 def privacy():
     """What Klasgesprek stores about students, and for how long; open to everyone."""
-    return render_template("main/privacy.html", title=_("Privacy"))
+    return render_template(
+        "main/privacy.html", title=_("Privacy"), retention_days=DEFAULT_RETENTION_DAYS
+    )

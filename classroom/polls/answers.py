@@ -6,19 +6,22 @@ anonymity rules (pseudonyms, k-suppression, no order of arrival) live here.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 
 from flask import current_app
-from sqlalchemy import func
+from sqlalchemy import Insert, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
+from ..timeutil import now_utc
 from . import words
-from .models import RANK_BITS, SCALE_POINTS, Question, Response, Run
+from .models import RANK_BITS, SCALE_POINTS, Question, Response, ResultSnapshot, Run
 
 
 class InvalidAnswer(ValueError):
@@ -114,21 +117,32 @@ def store_answer(
     replaces and never adds. The caller commits.
     """
     validate_answer(question, value, text)
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     is_text = question.type == "text"
-    statement = insert(Response).values(
-        id=uuid.uuid4(),
-        question_id=question.id,
-        pseudonym=pseudonym(question, device_token),
-        value=value,
-        text=text.strip() if text else None,
-        # A changed open answer waits for the teacher again.
-        moderation="pending" if is_text else None,
-        flagged=is_text
-        and words.is_flagged(text, words.flag_words(question.run.school.flag_words)),
+    # Core on the session's connection: the same transaction, without the ORM's
+    # per-statement bookkeeping on the busiest write of a lesson.
+    connection = db.session.connection()
+    connection.execute(
+        _upsert_statement(connection.dialect.name),
+        {
+            "id": uuid.uuid4(),
+            "question_id": question.id,
+            "pseudonym": pseudonym(question, device_token),
+            "value": value,
+            "text": text.strip() if text else None,
+            # A changed open answer waits for the teacher again.
+            "moderation": "pending" if is_text else None,
+            "flagged": is_text
+            and words.is_flagged(text, words.flag_words(question.run.school.flag_words)),
+        },
     )
-    statement = statement.on_conflict_do_update(
+
+
+@functools.cache
+def _upsert_statement(dialect: str) -> Insert:
+    """The answer upsert of a dialect, built once: building it costs more than running it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Response.__table__)
+    return statement.on_conflict_do_update(
         index_elements=["question_id", "pseudonym"],
         set_={
             "value": statement.excluded.value,
@@ -137,7 +151,6 @@ def store_answer(
             "flagged": statement.excluded.flagged,
         },
     )
-    db.session.execute(statement)
 
 
 def answer_of(question: Question, device_token: str) -> tuple[int | None, str | None] | None:
@@ -153,6 +166,9 @@ def answer_of(question: Question, device_token: str) -> tuple[int | None, str | 
 
 def count_answers(question: Question) -> int:
     """How many devices answered the question."""
+    if question.run.purged_at is not None:
+        snapshot = db.session.get(ResultSnapshot, question.id)
+        return snapshot.total if snapshot else 0
     return db.session.scalar(
         db.select(func.count()).select_from(Response).where(Response.question_id == question.id)
     )
@@ -160,6 +176,8 @@ def count_answers(question: Question) -> int:
 
 def count_answers_per_question(run: Run) -> dict[int, int]:
     """Answer counts for every question of a run, in one query."""
+    if run.purged_at is not None:
+        return {q.id: count_answers(q) for q in run.questions}
     rows = db.session.execute(
         db.select(Response.question_id, func.count())
         .join(Question, Question.id == Response.question_id)
@@ -175,6 +193,8 @@ def results(question: Question, language: str) -> Results | None:
     Open answers appear only once the teacher approved them, in a new random
     order every time, never in order of arrival.
     """
+    if question.run.purged_at is not None:
+        return _from_snapshot(question)
     total = count_answers(question)
     if total < min_answers(question.run):
         return None
@@ -345,11 +365,77 @@ def _poles(result: Results) -> tuple[int, int]:
     return at_poles, sum(counts) - at_poles
 
 
+def purge_run(run: Run) -> None:
+    """Keep only the suppressed totals of an ended run and delete its raw answers."""
+    language = run.language
+    for question in run.questions:
+        result = results(question, language)
+        total = count_answers(question)
+        kept = None
+        if result is not None and question.type != "text":
+            kept = {
+                "options": [
+                    {"label": o.label, "count": o.count, "percent": o.percent}
+                    for o in result.options
+                ],
+                "mean": result.mean,
+                "ranks": [list(rank) for rank in result.ranks],
+                "median": result.median,
+                "answer": result.answer,
+                "correct_percent": result.correct_percent,
+            }
+        db.session.merge(ResultSnapshot(question_id=question.id, total=total, results=kept))
+    delete_run_answers(run)
+    run.purged_at = now_utc()
+
+
+def _from_snapshot(question: Question) -> Results | None:
+    snapshot = db.session.get(ResultSnapshot, question.id)
+    if snapshot is None or snapshot.total < min_answers(question.run):
+        return None
+    kept = snapshot.results or {}
+    return Results(
+        total=snapshot.total,
+        options=[
+            OptionResult(o["label"], o["count"], o["percent"]) for o in kept.get("options", [])
+        ],
+        mean=kept.get("mean"),
+        ranks=tuple((label, place) for label, place in kept.get("ranks", [])),
+        median=kept.get("median"),
+        answer=kept.get("answer"),
+        correct_percent=kept.get("correct_percent"),
+    )
+
+
+def runs_to_purge(today_utc) -> list[Run]:
+    """Ended, not yet purged runs whose school's retention period has passed."""
+    from ..accounts.models import School
+
+    candidates = db.session.scalars(
+        db.select(Run)
+        .join(School, School.id == Run.school_id)
+        .where(Run.ended_at.is_not(None), Run.purged_at.is_(None))
+    )
+    return [
+        run
+        for run in candidates
+        if _utc(run.ended_at) + timedelta(days=run.school.retention_days) <= today_utc
+    ]
+
+
+def _utc(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def delete_run_answers(run: Run) -> None:
     """Delete every answer of a run (before the run itself is deleted)."""
     question_ids = [q.id for q in run.questions]
     if question_ids:
         db.session.execute(db.delete(Response).where(Response.question_id.in_(question_ids)))
+        if run.purged_at is not None:
+            db.session.execute(
+                db.delete(ResultSnapshot).where(ResultSnapshot.question_id.in_(question_ids))
+            )
 
 
 def _chosen_indexes(question_type: str, value: int, option_count: int) -> list[int]:
@@ -393,6 +479,9 @@ class SchoolComparison:
     share_changes: tuple[tuple[str, int, int], ...] = ()
 
 
+SCHOOL_TYPES = ("single", "multiple", "scale")
+
+
 def school_results(runs: list[Run], k: int, language: str) -> list[SchoolQuestion]:
     """Aggregate the module questions of these runs (one school, one module) by key.
 
@@ -402,27 +491,54 @@ def school_results(runs: list[Run], k: int, language: str) -> list[SchoolQuestio
     be worked out by subtraction; the mean is shown only when nothing is hidden.
     Open texts never leave their run.
     """
-    questions = [q for run in runs for q in run.questions if q.type != "text"]
+    questions = [
+        q
+        for run in runs
+        for q in run.questions
+        if q.type in SCHOOL_TYPES and not q.added_by_teacher
+    ]
     if not questions:
         return []
-    rows = db.session.execute(
-        db.select(Response.question_id, Response.value, func.count())
-        .where(Response.question_id.in_([q.id for q in questions]))
-        .group_by(Response.question_id, Response.value)
-    ).all()
-    per_question: dict[int, dict[int, int]] = {}
-    for question_id, value, count in rows:
-        per_question.setdefault(question_id, {})[value] = count
+    per_question = _option_counts(questions)
     by_key: dict[str, list[Question]] = {}
     for question in questions:
-        values = per_question.get(question.id, {})
-        if sum(values.values()) >= min_answers(question.run):
+        total, _counts = per_question.get(question.id, (0, []))
+        if total >= min_answers(question.run):
             by_key.setdefault(question.key, []).append(question)
     ordered = sorted({q.key: q.position for q in questions}.items(), key=lambda item: item[1])
     return [
         _school_question(key, by_key.get(key, []), per_question, k, language, questions)
         for key, _position in ordered
     ]
+
+
+def _option_counts(questions: list[Question]) -> dict[int, tuple[int, list[int]]]:
+    """Per question: (answers, count per option), from raw answers or from snapshots."""
+    counts: dict[int, tuple[int, list[int]]] = {}
+    live = [q for q in questions if q.run.purged_at is None]
+    for question in questions:
+        if question.run.purged_at is not None:
+            snapshot = db.session.get(ResultSnapshot, question.id)
+            if snapshot is not None and snapshot.results is not None:
+                option_counts = [o["count"] for o in snapshot.results["options"]]
+                counts[question.id] = (snapshot.total, option_counts)
+    rows = db.session.execute(
+        db.select(Response.question_id, Response.value, func.count())
+        .where(Response.question_id.in_([q.id for q in live]))
+        .group_by(Response.question_id, Response.value)
+    ).all()
+    by_id = {q.id: q for q in live}
+    for question_id, value, count in rows:
+        question = by_id[question_id]
+        size = SCALE_POINTS if question.type == "scale" else question.option_count
+        total, option_counts = counts.get(question_id, (0, [0] * size))
+        indexes = (
+            [value - 1] if question.type == "scale" else _chosen_indexes(question.type, value, size)
+        )
+        for index in indexes:
+            option_counts[index] += count
+        counts[question_id] = (total + count, option_counts)
+    return counts
 
 
 def _school_question(key, included, per_question, k, language, all_questions) -> SchoolQuestion:
@@ -437,13 +553,10 @@ def _school_question(key, included, per_question, k, language, all_questions) ->
     counts = [0] * len(labels)
     total = 0
     for question in included:
-        for value, count in per_question.get(question.id, {}).items():
-            total += count
-            if sample.type == "scale":
-                counts[value - 1] += count
-                continue
-            for index in _chosen_indexes(sample.type, value, len(labels)):
-                counts[index] += count
+        answered, option_counts = per_question[question.id]
+        total += answered
+        for index, count in enumerate(option_counts):
+            counts[index] += count
     hidden = {i for i, count in enumerate(counts) if 0 < count < k}
     if len(hidden) == 1 and sample.type != "multiple":
         others = [i for i, count in enumerate(counts) if i not in hidden and count > 0]

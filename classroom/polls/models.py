@@ -48,6 +48,8 @@ class Run(db.Model):
     support_shown: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     ended_at: Mapped[datetime | None]
+    # Set when the raw answers were deleted after the retention period.
+    purged_at: Mapped[datetime | None]
 
     school: Mapped[School] = relationship()
     school_class: Mapped[SchoolClass] = relationship()
@@ -140,3 +142,17 @@ class Response(db.Model):
     moderation: Mapped[str | None] = mapped_column(String(10))
     # Open answers only: the word list found a slur or threat in it.
     flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class ResultSnapshot(db.Model):
+    """What remains of a question once its raw answers are purged: suppressed totals only.
+
+    `results` is None when the question had fewer than k answers; otherwise it
+    holds the option counts (no open texts). Only `polls.answers` uses this table.
+    """
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("question.id", ondelete="CASCADE"), primary_key=True
+    )
+    total: Mapped[int]
+    results: Mapped[dict[str, Any] | None] = mapped_column(JSON)

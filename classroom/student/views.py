@@ -7,6 +7,7 @@ that ties a browser to a run. Every step works with plain forms and links.
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     g,
     redirect,
@@ -19,7 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..errors import render_error
-from ..extensions import db
+from ..extensions import db, limiter
 from ..polls import answers, services
 from ..polls.answer_forms import answer_form, form_value, initial_data
 from ..polls.models import Run
@@ -42,7 +43,22 @@ def _run_for_code(code: str) -> Run | tuple[str, int]:
     return run
 
 
+def _wrong_code(response) -> bool:
+    """Only unknown or ended codes count towards the join limit."""
+    return response.status_code in (404, 410)
+
+
+def _join_limit():
+    """One counter per address for the join form and the join link together."""
+    return limiter.shared_limit(
+        lambda: current_app.config["JOIN_FAILURE_LIMIT"],
+        scope="join-code",
+        deduct_when=_wrong_code,
+    )
+
+
 @bp.route("/join", methods=["GET", "POST"])
+@_join_limit()
 def join():
     """Ask for the join code; open to everyone."""
     form = JoinForm()
@@ -58,6 +74,7 @@ def join():
 
 
 @bp.get("/j/<code>")
+@_join_limit()
 def join_link(code: str):
     """The short link and QR target: join the run and go to its live page."""
     found = _run_for_code(code)

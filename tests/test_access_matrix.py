@@ -1,0 +1,177 @@
+"""Every route, as every kind of visitor: the allowed matrix. A new route needs an entry."""
+
+import pytest
+from conftest import Staff, run_info
+
+from classroom.coordination.models import Assignment
+from classroom.extensions import db
+
+VISITORS = (
+    "nobody", "student", "other_student", "teacher", "other_teacher",
+    "coordinator", "foreign_coordinator",
+)  # fmt: skip
+STAFF = {"teacher", "other_teacher", "coordinator", "foreign_coordinator"}
+ANYONE = dict.fromkeys(VISITORS, "allow")
+# Open to all, but a made-up token is refused: anything but a server error.
+ANY_ANSWER = dict.fromkeys(VISITORS, "any")
+STAFF_ONLY = {v: "allow" if v in STAFF else "login" for v in VISITORS}
+OWN_RUN = {
+    **dict.fromkeys(("nobody", "student", "other_student"), "login"),
+    "teacher": "allow",
+    **dict.fromkeys(("other_teacher", "coordinator", "foreign_coordinator"), "deny"),
+}
+SCHOOL_LIST = {
+    **dict.fromkeys(("nobody", "student", "other_student"), "login"),
+    "teacher": "deny",
+    "other_teacher": "deny",
+    "coordinator": "allow",
+    "foreign_coordinator": "allow",  # sees only its own school: tested in test_school_results
+}
+SCHOOL_ITEM = {**SCHOOL_LIST, "foreign_coordinator": "deny"}
+IN_RUN = {v: "allow" if v == "student" else "join" for v in VISITORS}
+
+MATRIX = {
+    "static": ANYONE,
+    "main.index": ANYONE,
+    "main.healthz": ANYONE,
+    "main.privacy": ANYONE,
+    "main.set_language": ANYONE,
+    "accounts.login": ANYONE,
+    "accounts.logout": ANYONE,
+    "accounts.accept_invitation": ANY_ANSWER,
+    "accounts.change_password": STAFF_ONLY,
+    "lessons.index": STAFF_ONLY,
+    "lessons.detail": STAFF_ONLY,
+    "polls.index": STAFF_ONLY,
+    "polls.create": STAFF_ONLY,
+    "student.join": ANYONE,
+    "student.join_link": ANYONE,
+    "student.live": IN_RUN,
+    "student.live_state": IN_RUN,
+    "student.live_answer": IN_RUN,
+    "coordination.index": SCHOOL_LIST,
+    "coordination.overview_csv": SCHOOL_LIST,
+    "coordination.teachers": SCHOOL_LIST,
+    "coordination.invite": SCHOOL_LIST,
+    "coordination.classes": SCHOOL_LIST,
+    "coordination.create_class": SCHOOL_LIST,
+    "coordination.assignments": SCHOOL_LIST,
+    "coordination.create_assignment": SCHOOL_LIST,
+    "coordination.results_index": SCHOOL_LIST,
+    "coordination.citizenship": SCHOOL_LIST,
+    "coordination.set_active": SCHOOL_ITEM,
+    "coordination.update_class": SCHOOL_ITEM,
+    "coordination.archive_class": SCHOOL_ITEM,
+    "coordination.delete_assignment": SCHOOL_ITEM,
+    "coordination.results": SCHOOL_ITEM,
+    "coordination.results_csv": SCHOOL_ITEM,
+}
+# Every route of a run is the owner's only.
+RUN_ENDPOINTS = (
+    "detail", "present", "state", "qr_code", "question_action", "step", "end", "delete",
+    "moderate", "add_question", "support", "summary", "summary_csv",
+)  # fmt: skip
+MATRIX.update({f"polls.{name}": OWN_RUN for name in RUN_ENDPOINTS})
+# The owner reaches it; the made-up answer id is then refused as unknown.
+MATRIX["polls.moderate"] = {**OWN_RUN, "teacher": "any"}
+
+
+def test_every_route_has_an_entry_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(MATRIX) == set(), "add the new route to MATRIX"
+    assert set(MATRIX) - endpoints == set()
+
+
+@pytest.fixture
+def world(app, make_user, make_class, student):
+    """School A with two runs (one to delete), school B; a client per kind of visitor."""
+    teacher_user = make_user("teacher")
+    school_a = teacher_user["school_id"]
+    teacher = Staff(app.test_client(), teacher_user)
+    teacher.login()
+    class_id = make_class(school_a, [teacher_user["id"]])
+    run_a = teacher.start_run(class_id)
+    spare_runs = {
+        "polls.end": teacher.start_run(class_id),
+        "polls.delete": teacher.start_run(class_id),
+    }
+    code_a, questions_a = run_info(app, run_a)
+    other_teacher_user = make_user("teacher", school_id=school_a)
+    other_teacher = Staff(app.test_client(), other_teacher_user)
+    other_teacher.login()
+    other_run = other_teacher.start_run(make_class(school_a, [other_teacher_user["id"]], name="1B"))
+    code_b, _ = run_info(app, other_run)
+    coordinator = Staff(app.test_client(), make_user("coordinator", school_id=school_a))
+    coordinator.login()
+    foreign = Staff(app.test_client(), make_user("coordinator"))
+    foreign.login()
+    with app.app_context():
+        assignment = Assignment(
+            school_id=school_a, class_id=class_id, teacher_id=teacher_user["id"],
+            module_slug="sample", due_on=__import__("datetime").date(2999, 1, 1),
+        )  # fmt: skip
+        db.session.add(assignment)
+        db.session.commit()
+        assignment_id = assignment.id
+    phone, other_phone = student(), student()
+    phone.join(code_a)
+    other_phone.join(code_b)
+    clients = {
+        "nobody": app.test_client(),
+        "student": phone.client,
+        "other_student": other_phone.client,
+        "teacher": teacher.client,
+        "other_teacher": other_teacher.client,
+        "coordinator": coordinator.client,
+        "foreign_coordinator": foreign.client,
+    }
+    values = {
+        "run_id": run_a, "question_id": questions_a[0], "code": code_a, "class_id": class_id,
+        "user_id": other_teacher_user["id"], "assignment_id": assignment_id, "slug": "sample",
+        "token": "not-a-real-invitation", "answer_id": "00000000-0000-0000-0000-000000000000",
+        "action": "open", "filename": "css/app.css",
+    }  # fmt: skip
+    return clients, values, spare_runs
+
+
+def outcome(response) -> str:
+    location = response.headers.get("Location", "")
+    if response.status_code >= 500:
+        return "error"
+    if response.status_code == 302 and "/auth/login" in location:
+        return "login"
+    if response.status_code == 302 and "/j/" in location:
+        return "join"
+    if response.status_code in (401, 403, 404):
+        return "deny"
+    return "allow"
+
+
+def test_every_route_as_every_visitor_matches_the_matrix(app, world):
+    clients, values, spare_runs = world
+    failures = []
+    # Routes that change who the visitor is (logging out, joining) go last.
+    last = ("student.join_link", "accounts.logout")
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint in last, r.endpoint))
+    for rule in rules:
+        arguments = {}
+        for name in rule.arguments:
+            choices = getattr(rule._converters[name], "items", None)
+            arguments[name] = sorted(choices)[0] if choices else values[name]
+        if rule.endpoint in spare_runs:
+            arguments["run_id"] = spare_runs[rule.endpoint]  # destructive: a run of its own
+        url = rule.build(arguments)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for visitor in VISITORS:
+                data = {"module": "sample"} if method == "POST" else None
+                response = clients[visitor].open(url, method=method, data=data)
+                response.close()
+                expected = MATRIX[rule.endpoint][visitor]
+                got = outcome(response)
+                refused_anyway = expected == "deny" and got == "login"
+                acceptable = (
+                    got == expected or refused_anyway or (expected == "any" and got != "error")
+                )
+                if not acceptable:
+                    failures.append(f"{method} {url} as {visitor}: {got} ({response.status_code})")
+    assert not failures, "\n".join(failures)

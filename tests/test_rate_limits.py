@@ -1,0 +1,58 @@
+"""Rate limits on login failures (per account) and wrong join codes (per address)."""
+
+import pytest
+from conftest import PASSWORD, Staff
+
+
+@pytest.fixture
+def limited(app):
+    app.config["RATELIMIT_ENABLED"] = True
+    from classroom.extensions import limiter
+
+    limiter.init_app(app)  # a fresh in-memory store for this test
+    return app
+
+
+def test_ten_failed_logins_lock_the_account_for_a_minute(limited, make_user):
+    user = make_user("teacher")
+    other = make_user("teacher")
+    client = limited.test_client()
+    for _ in range(10):
+        response = client.post(
+            "/auth/login", data={"email": user["email"], "password": "wrong one"}
+        )
+        assert response.status_code == 401
+    locked = client.post("/auth/login", data={"email": user["email"], "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "Te veel pogingen" in locked.text
+    # Another account is not affected, and successful logins never count.
+    assert Staff(limited.test_client(), other).login().status_code == 302
+
+
+def test_successful_logins_do_not_count_towards_the_limit(limited, make_user):
+    user = make_user("teacher")
+    for _ in range(12):
+        client = limited.test_client()
+        assert Staff(client, user).login().status_code == 302
+
+
+def test_twenty_wrong_codes_from_one_address_are_stopped(limited, live_run):
+    _teacher, _run_id, code, _questions = live_run
+    client = limited.test_client()
+    for attempt in range(20):
+        wrong = "ABCDE" + "FGHJKMNPQRSTUVWXYZ234"[attempt]
+        path = f"/j/{wrong}" if attempt % 2 else None
+        response = client.get(path) if path else client.post("/join", data={"code": wrong})
+        assert response.status_code == 404
+    blocked = client.get(f"/j/{code}")
+    assert blocked.status_code == 429
+    # Another address can still join.
+    other = limited.test_client()
+    assert other.get(f"/j/{code}", environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code == 302
+
+
+def test_right_codes_do_not_count_towards_the_limit(limited, live_run):
+    _teacher, _run_id, code, _questions = live_run
+    client = limited.test_client()
+    for _ in range(25):
+        assert client.get(f"/j/{code}").status_code == 302
