@@ -13,21 +13,13 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..fields import CheckboxListField
 from .answers import decode_ranking, encode_ranking
 from .models import SCALE_POINTS, Question
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Checkboxes for a multiple-choice question."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class RankingForm(FlaskForm):
@@ -73,7 +65,7 @@ def _answer_field(kind: str, wording: dict) -> Any:
                 validators=[InputRequired(choose_one)],
             )
         required = InputRequired(_l("Choose at least one answer."))
-        return MultiCheckboxField(
+        return CheckboxListField(
             wording["question"], choices=choices, coerce=int, validators=[required]
         )
     if kind == "scale":
