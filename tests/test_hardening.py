@@ -116,7 +116,7 @@ def test_forwarded_addresses_are_trusted_only_for_configured_proxies(hops, expec
     from conftest import make_test_app
     from flask import request
 
-    app = make_test_app(TRUSTED_PROXY_HOPS=hops)
+    app = make_test_app(TRUSTED_PROXY_HOPS=hops, SQLALCHEMY_DATABASE_URI="sqlite://")
     seen = []
     app.before_request(lambda: seen.append(request.remote_addr))
     app.test_client().get("/healthz", headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.9"})
@@ -216,15 +216,15 @@ def test_purge_deletes_old_raw_answers_and_keeps_the_suppressed_totals(
     assert "iets open" in summary_before and "iets open" not in summary_after
 
 
-def test_backup_of_a_live_database_restores_to_identical_results(tmp_path, monkeypatch):
-    from conftest import make_test_app
+def test_backup_of_a_live_database_restores_to_identical_results(tmp_path):
+    from conftest import REAL_LESSONS_DIR, make_test_app
 
     from classroom.cli import load_demo, load_demo_lessons
 
     live = tmp_path / "live.sqlite"
     app = make_test_app(
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{live}",
-        LESSONS_DIR=str(__import__("conftest").REAL_LESSONS_DIR),
+        LESSONS_DIR=str(REAL_LESSONS_DIR),
     )
     with app.app_context():
         db.create_all()
@@ -240,6 +240,9 @@ def test_backup_of_a_live_database_restores_to_identical_results(tmp_path, monke
     with restored.app_context():
         assert _all_results() == expected
         assert expected  # the demo has answered lessons
+        db.engine.dispose()
+    with app.app_context():
+        db.engine.dispose()
 
 
 def _all_results():

@@ -24,6 +24,10 @@
     }
     const focused = document.activeElement && document.activeElement.id;
     current.replaceWith(document.adoptNode(fresh));
+    // Messages such as "Your answer has been saved" were about the page before.
+    document.querySelectorAll(".flashes").forEach(function (flashes) {
+      flashes.remove();
+    });
     if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
   }
 

@@ -1,0 +1,278 @@
+"""The real app on a free port and one Chromium for the whole session.
+
+The app runs as in production: `flask db upgrade`, `flask demo`, then gunicorn,
+with CSRF on and the real lessons, on a fresh SQLite file in a temporary folder.
+Without Chromium the browser tests skip, except in CI (`CI` set), where they fail.
+"""
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Waiting screens ask for news this often (the app's default is 2000 ms). Faster costs
+# CPU: 30 phones polling every 500 ms keep a quarter of this 2-core machine busy.
+POLL_INTERVAL_MS = 1000
+PHONE = {"width": 360, "height": 640}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def in_ci() -> bool:
+    """Tell whether this is a CI run, where a browser test may never skip."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def unavailable_reason() -> str | None:
+    """Say why the browser tests cannot run here, or None when they can.
+
+    Playwright itself comes with the dev extra (`make install`); the browser is
+    Debian's, installed apart.
+    """
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"Chromium not found at {CHROMIUM}: `apt-get install -y chromium` to run them"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_available() -> None:
+    """Skip the browser tests without Chromium; in CI fail instead."""
+    reason = unavailable_reason()
+    if reason is None:
+        return
+    if in_ci():
+        pytest.fail(f"CI must run the browser tests, but: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@dataclass
+class LiveServer:
+    """The app under test: its base URL and the log gunicorn writes."""
+
+    url: str
+    log_path: Path
+    process: subprocess.Popen = field(repr=False)
+    log_offset: int = 0
+
+    def new_log(self) -> str:
+        """Return what the server logged since the last call."""
+        text = self.log_path.read_text(errors="replace")
+        new, self.log_offset = text[self.log_offset :], len(text)
+        return new
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the app did not start:\n{log_path.read_text()}", pytrace=False)
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:  # refused while gunicorn binds, or slow while its workers boot
+            time.sleep(0.1)
+    pytest.fail(f"the app did not answer in 30 s:\n{log_path.read_text()}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def server(browser_available, tmp_path_factory):
+    """Start the real app (gunicorn, SQLite in a temp dir, demo school) for the session."""
+    folder = tmp_path_factory.mktemp("app")
+    log_path = folder / "server.log"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("FLASK_") and key not in ("DATABASE_URL", "TEST_DATABASE_URL")
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{folder / 'klasgesprek.sqlite'}",
+        FLASK_SECRET_KEY=secrets.token_hex(32),
+        FLASK_POLL_INTERVAL_MS=str(POLL_INTERVAL_MS),
+        PYTHONUNBUFFERED="1",
+    )
+    flask = [sys.executable, "-m", "flask", "--app", "classroom"]
+    with log_path.open("a") as log:
+        for command in (["db", "upgrade"], ["demo"]):
+            subprocess.run(  # noqa: S603 - fixed arguments
+                [*flask, *command], cwd=ROOT, env=env, stdout=log, stderr=log, check=True
+            )
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    gunicorn = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "8",
+        "--graceful-timeout",
+        "2",
+        "wsgi:app",
+    ]
+    log = log_path.open("a")
+    process = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
+    try:
+        _wait_until_up(url, process, log_path)
+        live = LiveServer(url=url, log_path=log_path, process=process)
+        live.new_log()
+        yield live
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(autouse=True)
+def _server_stays_healthy(request):
+    """Fail a browser test whose requests made the server log a traceback."""
+    if "server" not in request.fixturenames:
+        yield
+        return
+    live = request.getfixturevalue("server")
+    live.new_log()
+    yield
+    logged = live.new_log()
+    assert "Traceback" not in logged, f"the server logged an error:\n{logged}"
+
+
+@pytest.fixture(scope="session")
+def browser(browser_available):
+    """One headless Chromium for the session; every user gets a context of their own."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=10_000)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Problems:
+    """What must not happen in any page: CSP violations, script errors, outside requests."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.found: list[str] = []
+
+    def watch(self, context) -> None:
+        """Record the problems of every page in this context."""
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.found.append(f"script error: {error.error}"))
+        context.on("request", self._request)
+
+    def _console(self, message) -> None:
+        # Error pages (404, 400) log "Failed to load resource" by design; CSP does not.
+        if "Content Security Policy" in message.text:
+            self.found.append(f"CSP: {message.text}")
+
+    def _request(self, request) -> None:
+        url = request.url
+        if not (url.startswith(self.base_url + "/") or url.startswith(("data:", "about:"))):
+            self.found.append(f"request to another site: {url}")
+
+
+def _open_context(browser, server, problems, viewport=None, **options):
+    context = browser.new_context(base_url=server.url, viewport=viewport or DESKTOP, **options)
+    context.set_default_timeout(10_000)
+    problems.watch(context)
+    return context
+
+
+@pytest.fixture
+def new_context(browser, server):
+    """Make browser contexts (one per person); checks them for problems at the end."""
+    problems = Problems(server.url)
+    contexts = []
+
+    def make(viewport=None, **options):
+        context = _open_context(browser, server, problems, viewport, **options)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert problems.found == []
+
+
+class PhonePool:
+    """Students' phones, each a browser context of its own, kept for the session.
+
+    A new context costs Chromium most of a CPU second, so the tests share them;
+    between tests every phone is wiped like a closed private window (no cookies,
+    so no session and no join token) and shows a blank page.
+    """
+
+    def __init__(self, browser, server) -> None:
+        self.browser = browser
+        self.server = server
+        self.problems = Problems(server.url)
+        self.contexts: list = []
+        self.in_use = 0
+
+    def take(self, count: int) -> list:
+        """Return the pages of `count` phones, opening more when there are too few."""
+        while len(self.contexts) < count:
+            context = _open_context(self.browser, self.server, self.problems, PHONE)
+            context.new_page()
+            self.contexts.append(context)
+        self.in_use = max(self.in_use, count)
+        return [context.pages[0] for context in self.contexts[:count]]
+
+    def wipe(self) -> None:
+        """Blank the phones in use and forget their cookies."""
+        for context in self.contexts[: self.in_use]:
+            context.pages[0].goto("about:blank")
+            context.clear_cookies()
+        self.in_use = 0
+        self.problems.found.clear()
+
+
+@pytest.fixture(scope="session")
+def phone_pool(browser, server):
+    """The phones that the tests share."""
+    pool = PhonePool(browser, server)
+    yield pool
+    for context in pool.contexts:
+        context.close()
+
+
+@pytest.fixture
+def phones(phone_pool):
+    """`phones(30)`: that many wiped phones, one context each; checked for problems after."""
+    yield phone_pool.take
+    found = list(phone_pool.problems.found)
+    phone_pool.wipe()
+    assert found == []
