@@ -45,3 +45,13 @@ extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project Klasgesprek -o classroom/translations/messages.pot .
 	$(BIN)/pybabel update -i classroom/translations/messages.pot -d classroom/translations --no-fuzzy-matching
+
+# Load benchmark (README, "Performance"): the real app against a bare Flask floor, with wrk.
+# wrk comes from Debian's packages (needs root or sudo). Pass options with BENCH_ARGS, e.g.
+# make bench BENCH_ARGS="--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+.PHONY: bench
+bench: translations
+	@command -v wrk >/dev/null || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get install -y wrk || { $$SUDO apt-get update && $$SUDO apt-get install -y wrk; }; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

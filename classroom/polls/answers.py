@@ -174,6 +174,20 @@ def count_answers(question: Question) -> int:
     )
 
 
+def count_answers_at(run: Run, position: int) -> int:
+    """How many devices answered the run's question at this position, in one query."""
+    return db.session.scalar(_COUNT_AT, {"run_id": run.id, "position": position})
+
+
+# Built once: the projector asks for this count every few seconds.
+_COUNT_AT = (
+    db.select(func.count())
+    .select_from(Response)
+    .join(Question, Question.id == Response.question_id)
+    .where(Question.run_id == db.bindparam("run_id"), Question.position == db.bindparam("position"))
+)
+
+
 def count_answers_per_question(run: Run) -> dict[int, int]:
     """Answer counts for every question of a run, in one query."""
     if run.purged_at is not None:

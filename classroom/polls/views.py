@@ -185,8 +185,9 @@ def present(run_id: int):
 def state(run_id: int):
     """What the teacher's pages poll: the run's version and the current answer count."""
     run = g.run
-    current = services.current_question(run)
-    count = answers.count_answers(current) if current else 0
+    # One count by position: the projector asks every few seconds, and needs no question rows.
+    position = run.current_position
+    count = answers.count_answers_at(run, position) if position is not None else 0
     etag = f"{run.version}-{count}"
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})

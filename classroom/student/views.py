@@ -6,6 +6,7 @@ that ties a browser to a run. Every step works with plain forms and links.
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     current_app,
     flash,
@@ -16,14 +17,20 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from itsdangerous import BadSignature
+from sqlalchemy.orm import contains_eager
+from werkzeug.http import parse_cookie, parse_etags
 
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..polls import answers, services
 from ..polls.answer_forms import answer_form, form_value, initial_data
-from ..polls.models import Run
+from ..polls.models import Question, Run
+from ..security import _set_security_headers
 from . import tokens
 from .forms import JoinForm
 
@@ -95,7 +102,8 @@ def _load_live_run(endpoint: str | None, values: dict | None) -> None:
 @bp.before_request
 def joined_only():
     """Live pages need an open run and this browser's token for it."""
-    if g.get("live_code") is None:
+    # An answer loads its question and run in one query and checks the same itself.
+    if g.get("live_code") is None or request.endpoint == "student.live_answer":
         return None
     found = _run_for_code(g.live_code)
     if not isinstance(found, Run):
@@ -135,7 +143,11 @@ def _render_live(question_form=None, status: int = 200):
 
 @bp.get("/live/<code>/state")
 def live_state(code: str):
-    """What a waiting phone asks: the run's version, answered with 304 when unchanged."""
+    """What a waiting phone asks: the run's version, answered with 304 when unchanged.
+
+    A joined phone of an open run is answered by `StatePoll` below, before Flask;
+    this view answers what that leaves over (a fallback with the same result).
+    """
     etag = str(g.run.version)
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
@@ -144,16 +156,137 @@ def live_state(code: str):
     return response
 
 
+class StatePoll:
+    """WSGI middleware that answers a joined phone's state poll without the rest of Flask.
+
+    Every waiting phone asks every few seconds whether something changed; at a
+    municipal event that is most of all requests. Through Flask each one would
+    also pass the rate limiter, the login hooks, the CSRF hook and an ORM
+    session, which together cost several times the query. Here it is: read the
+    signed session cookie as Flask does, one indexed query for the run's id,
+    version and end, and a 304 (or the version) with the app's security headers.
+
+    Everything else (another path, a method other than GET, an unknown or ended
+    code, a phone without a token for the run, a session Flask would not read
+    this way) goes to Flask unchanged, so every error looks as it always did.
+    Nothing is written: no session change, no log line, no cookie.
+    """
+
+    PREFIX, SUFFIX = "/live/", "/state"
+
+    def __init__(self, app: Flask, wsgi_app) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self._ready = False
+
+    def __call__(self, environ: dict, start_response):
+        """Answer the poll here when possible; hand everything else to Flask."""
+        path = environ.get("PATH_INFO", "")
+        if (
+            path.startswith(self.PREFIX)
+            and path.endswith(self.SUFFIX)
+            and environ.get("REQUEST_METHOD") == "GET"
+        ):
+            code = services.normalise_code(path[len(self.PREFIX) : -len(self.SUFFIX)])
+            version = self._version_for_joined_phone(environ, code) if code else None
+            if version is not None:
+                return self._respond(environ, start_response, str(version))
+        return self.wsgi_app(environ, start_response)
+
+    def _setup(self) -> None:
+        # On first use, when the app is complete: its engine, its cookie
+        # serializer and the headers its after_request hook sets.
+        app = self.app
+        interface = app.session_interface
+        self._serializer = None
+        if type(interface) is SecureCookieSessionInterface:
+            self._serializer = interface.get_signing_serializer(app)
+        self._cookie_name = interface.get_cookie_name(app)
+        self._max_age = int(app.permanent_session_lifetime.total_seconds())
+        with app.app_context():
+            self._engine = db.engine
+        compiled = _RUN_STATE.compile(dialect=self._engine.dialect)
+        self._sql = compiled.string
+        self._positional = compiled.positional
+        self._headers = {}
+        for scheme in ("http", "https"):
+            base_url = f"{scheme}://{app.config.get('SERVER_NAME') or 'localhost'}"
+            with app.test_request_context("/live/CODE/state", base_url=base_url):
+                headers = _set_security_headers(Response()).headers
+            self._headers[scheme] = [
+                (name, value) for name, value in headers.items() if name != "Content-Type"
+            ]
+        self._ready = True
+
+    def _version_for_joined_phone(self, environ: dict, code: str) -> int | None:
+        if not self._ready:
+            self._setup()
+        cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(self._cookie_name)
+        if not cookie or self._serializer is None:
+            return None
+        try:
+            session_data = self._serializer.loads(cookie, max_age=self._max_age)
+        except BadSignature:
+            return None
+        connection = self._engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(self._sql, (code,) if self._positional else {"code": code})
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            connection.close()
+        if row is None or row[2] is not None:
+            return None
+        run_id, version = row[0], row[1]
+        if not session_data.get("runs", {}).get(str(run_id)):
+            return None
+        return version
+
+    def _respond(self, environ: dict, start_response, etag: str):
+        scheme = environ.get("wsgi.url_scheme", "http")
+        headers = [("ETag", f'"{etag}"'), ("Vary", "Cookie"), *self._headers[scheme]]
+        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(etag):
+            start_response("304 NOT MODIFIED", headers)
+            return []
+        body = f'{{"version": {etag}}}'.encode()
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                *headers,
+            ],
+        )
+        return [body]
+
+
+# Three columns by the unique join code: no ORM object, no lesson titles to decode.
+_RUN_STATE = db.select(Run.id, Run.version, Run.ended_at).where(
+    Run.join_code == db.bindparam("code")
+)
+
+
+@bp.record_once
+def _install_state_poll(state) -> None:
+    state.app.wsgi_app = StatePoll(state.app, state.app.wsgi_app)
+
+
 @bp.post("/live/<code>/questions/<int:question_id>")
 def live_answer(code: str, question_id: int):
     """Store the student's answer to the open question (a resubmit replaces it)."""
-    run: Run = g.run
-    question = next((q for q in run.questions if q.id == question_id), None)
-    if question is None:
-        return render_error(404, _("This question is not part of this lesson."))
+    found = _question_of_code(code, question_id)
+    if not isinstance(found, Question):
+        return found
+    question = found
+    run = g.run = question.run
+    g.token = tokens.device_token(run.id)
+    if g.token is None:
+        return redirect(url_for("student.join_link", code=run.join_code))
     if question.status != "open":
         return render_error(409, _("This poll is closed. Your answer was not saved."))
-    form = answer_form(question, str(get_locale()))
+    # CSRFProtect has checked this POST's token before the view; the form need not again.
+    form = answer_form(question, str(get_locale()), meta={"csrf": False})
     if not form.validate_on_submit():
         return _render_live(question_form=form, status=400)
     value, text = form_value(question, form)
@@ -161,6 +294,37 @@ def live_answer(code: str, question_id: int):
         answers.store_answer(question, g.token, value=value, text=text)
     except answers.InvalidAnswer:
         return render_error(400, _("That answer does not fit this question."))
+    live_url = url_for("student.live", code=run.join_code)  # the commit expires `run`
     db.session.commit()
     flash(_("Your answer has been saved. You can change it while the poll is open."), "success")
-    return redirect(url_for("student.live", code=run.join_code), 303)
+    return redirect(live_url, 303)
+
+
+def _question_of_code(code: str, question_id: int) -> Question | ResponseReturnValue:
+    """The question with its open run, in one query; else the page that joined_only shows.
+
+    An unknown or ended code gets its usual page, a phone that did not join goes
+    to the join link, and a question of another run is a 404.
+    """
+    normalised = services.normalise_code(code)
+    question = None
+    if normalised:
+        parameters = {"question_id": question_id, "code": normalised}
+        question = db.session.scalar(_QUESTION_OF_CODE, parameters)
+    if question is not None and question.run.is_open:
+        return question
+    found = _run_for_code(code)
+    if not isinstance(found, Run):
+        return found
+    if tokens.device_token(found.id) is None:
+        return redirect(url_for("student.join_link", code=found.join_code))
+    return render_error(404, _("This question is not part of this lesson."))
+
+
+# Built once: building this statement cost about as much as running it.
+_QUESTION_OF_CODE = (
+    db.select(Question)
+    .join(Question.run)
+    .options(contains_eager(Question.run))
+    .where(Question.id == db.bindparam("question_id"), Run.join_code == db.bindparam("code"))
+)

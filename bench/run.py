@@ -1,0 +1,838 @@
+"""Load benchmark: Klasgesprek's real student flow against a bare Flask floor, in one run.
+
+Starts a floor app (bench/floor.py: Flask + Flask-SQLAlchemy, one insert
+endpoint and one tiny GET) and then Klasgesprek itself, each under the same
+gunicorn settings on 127.0.0.1, and drives both with wrk (bench/step.lua).
+Klasgesprek gets a seeded school with many classes and a running lesson; the
+simulated students go through the real HTTP flow: join with the code, wait
+for a question (conditional GETs answered 304), load the question, answer it
+(with the CSRF token of their page), and wait again. The presenter's state
+poll and two staff pages are measured as well.
+
+Every figure is compared with the floor measured in the same run, because
+the machine is shared and absolute numbers move from run to run.
+
+Usage (from the repository root; `make bench` installs what it needs first):
+
+    .venv/bin/python bench/run.py [--students 10000] [--connections 64]
+    .venv/bin/python bench/run.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import zlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+STEP_SCRIPT = BENCH / "step.lua"
+USER_AGENT = "klasgesprek-bench"
+TEACHER_EMAIL = "docent@bench.klasgesprek.nl"
+TEACHER_PASSWORD = "bench-wachtwoord"  # noqa: S105 - a throwaway account in a throwaway database
+MODULE = "jihad"
+TEACHER_CLASSES = 6
+
+# The issue's targets, checked and printed at the end of a run.
+ANSWER_RATIO = 0.7
+ANSWER_P99_MS = 100
+WAIT_RATIO = 0.8
+PAGE_P99_MS = 50
+
+
+@dataclass
+class Step:
+    """The figures of one wrk step."""
+
+    name: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    statuses: dict[int, int]
+    connections: int
+    fillers: int = 0
+    floor: str | None = None
+    floor_rps: float | None = None
+    target: str = ""
+    verdict: str = ""
+    items: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def rps(self) -> float:
+        """Requests per second over the whole step."""
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def ratio(self) -> float | None:
+        """This step's throughput divided by its floor's, from the same run."""
+        return self.rps / self.floor_rps if self.floor_rps else None
+
+
+# ---------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A gunicorn process group on 127.0.0.1, stopped on exit whatever happens."""
+
+    def __init__(self, name: str, target: str, cwd: Path, env: dict, workers: int, log: Path):
+        self.name = name
+        self.port = free_port()
+        self.log = log.open("ab")
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--log-level",
+            "warning",
+            target,
+        ]
+        self.process = subprocess.Popen(  # noqa: S603 - fixed command line
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def base(self) -> str:
+        """The server's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, path: str, timeout: float = 30.0) -> None:
+        """Wait until the server answers the path, or fail."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.name} exited early; see {self.log.name}")
+            with contextlib.suppress(OSError):
+                status, _headers, _body = request("GET", self.base + path)
+                if status < 500:
+                    return
+            time.sleep(0.2)
+        raise SystemExit(f"{self.name} did not start within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        """Stop gunicorn gracefully, and kill its process group if it lingers."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        self.log.close()
+
+
+class MemorySampler:
+    """Samples the resident memory of a gunicorn master and its workers."""
+
+    def __init__(self, pid: int, interval: float = 0.5):
+        self.pid = pid
+        self.interval = interval
+        self.peak_rss = 0
+        self.peak_pss = 0
+        self.peak_worker_rss = 0
+        self.processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _tree(self) -> list[int]:
+        pids = [self.pid]
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError):
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.pid:
+                    pids.append(int(entry.name))
+        return pids
+
+    @staticmethod
+    def _kib(path: Path, key: str) -> int:
+        with contextlib.suppress(OSError):
+            for line in path.read_text().splitlines():
+                if line.startswith(key):
+                    return int(line.split()[1])
+        return 0
+
+    def sample(self) -> None:
+        """Take one sample and keep the peaks."""
+        pids = self._tree()
+        rss = [self._kib(Path(f"/proc/{pid}/status"), "VmRSS:") for pid in pids]
+        pss = [self._kib(Path(f"/proc/{pid}/smaps_rollup"), "Pss:") for pid in pids]
+        self.processes = len(pids)
+        self.peak_rss = max(self.peak_rss, sum(rss))
+        self.peak_pss = max(self.peak_pss, sum(pss))
+        self.peak_worker_rss = max([self.peak_worker_rss, *rss[1:]])
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+
+# ---------------------------------------------------------------- HTTP helpers
+
+
+def request(
+    method: str, url: str, headers: dict | None = None, body: str | None = None
+) -> tuple[int, dict[str, str], str]:
+    """One HTTP request without following redirects: (status, headers, body)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        sent = {"User-Agent": USER_AGENT, **(headers or {})}
+        if body is not None:
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode()
+    finally:
+        connection.close()
+
+
+class Browser:
+    """A staff member's browser: one session cookie, CSRF tokens from the pages."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.cookie = ""
+
+    def _send(self, method: str, path: str, data: dict | None = None) -> tuple[int, dict, str]:
+        headers = {"Cookie": f"session={self.cookie}"} if self.cookie else {}
+        body = urllib.parse.urlencode(data) if data is not None else None
+        status, response_headers, text = request(method, self.base + path, headers, body)
+        if found := re.search(r"session=([^;]*)", response_headers.get("Set-Cookie", "")):
+            self.cookie = found[1]
+        return status, response_headers, text
+
+    def get(self, path: str) -> tuple[int, dict, str]:
+        """GET a page, keeping the session cookie."""
+        return self._send("GET", path)
+
+    def post_form(self, page: str, action: str, data: dict) -> int:
+        """POST a form with the CSRF token of the page it is on; return the status."""
+        _status, _headers, text = self.get(page)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text)
+        if token is None:
+            raise SystemExit(f"no CSRF token on {page}")
+        status, _headers, _text = self._send("POST", action, {**data, "csrf_token": token[1]})
+        return status
+
+
+def signed_payload(value: str):
+    """The JSON inside an itsdangerous token (signed, not encrypted), as Flask makes them."""
+    payload = value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    if value.startswith("."):
+        raw = zlib.decompress(raw)
+    return json.loads(raw)
+
+
+def session_token(cookie: str, run_id: int) -> str | None:
+    """The device token inside a Flask session cookie."""
+    return signed_payload(cookie).get("runs", {}).get(str(run_id))
+
+
+# ---------------------------------------------------------------- wrk
+
+
+class Wrk:
+    """Runs one benchmark step with wrk and bench/step.lua."""
+
+    def __init__(self, workdir: Path, threads: int, duration: int):
+        self.workdir = workdir
+        self.threads = threads
+        self.duration = duration
+
+    def step(
+        self,
+        name: str,
+        base: str,
+        path: str,
+        *,
+        connections: int,
+        method: str = "GET",
+        body: str | None = None,
+        headers: tuple[str, ...] = (),
+        items: list[str] | None = None,
+        once: bool = False,
+        count: int | None = None,
+        collect: str = "",
+        expect: tuple[int, ...] = (200,),
+        filler_path: str = "/static/favicon.svg",
+    ) -> Step:
+        """Run wrk with one request per item (round robin), for the duration.
+
+        With `once`, every item (or `count` requests without items) is sent
+        exactly once and the step ends when the last response is in.
+        """
+        out = self.workdir / f"{name}.txt"
+        quota = once or count is not None
+        if quota and not (items or count):
+            raise SystemExit(f"step {name}: nobody to send a request for")
+        threads = 1 if quota else self.threads
+        env = {
+            **os.environ,
+            "BENCH_METHOD": method,
+            "BENCH_PATH": path,
+            "BENCH_BODY": body or "",
+            "BENCH_HEADERS": "|".join((f"User-Agent: {USER_AGENT}", *headers)),
+            "BENCH_QUOTA": "1" if quota else "0",
+            "BENCH_COUNT": str(count or 0),
+            "BENCH_COLLECT": collect,
+            "BENCH_EXPECT": ",".join(map(str, expect)),
+            "BENCH_THREADS": str(threads),
+            "BENCH_OUT": str(out),
+            "BENCH_FILLER_PATH": filler_path,
+            "BENCH_ITEMS": "",
+        }
+        if items is not None:
+            items_file = self.workdir / f"{name}.in"
+            items_file.write_text("".join(f"{item}\n" for item in items))
+            env["BENCH_ITEMS"] = str(items_file)
+        # A step with a quota ends when every request has its answer; the
+        # duration is then only a safety net.
+        total = len(items or ()) or count or 0
+        seconds = max(120, total // 50) if quota else self.duration
+        command = [
+            "wrk",
+            "--threads",
+            str(threads),
+            "--connections",
+            str(connections),
+            "--duration",
+            f"{seconds}s",
+            "--timeout",
+            "5s",
+            "--script",
+            str(STEP_SCRIPT),
+            base,
+        ]
+        result = subprocess.run(  # noqa: S603 - fixed command line
+            command, env=env, capture_output=True, text=True, check=False
+        )
+        (self.workdir / f"{name}.wrk").write_text(result.stdout + result.stderr)
+        if result.returncode != 0 or not out.exists():
+            raise SystemExit(f"wrk failed in step {name}:\n{result.stdout}{result.stderr}")
+        figures = {}
+        for line in out.read_text().splitlines():
+            key, value = line.split()
+            figures[key] = int(value)
+        statuses = {
+            int(key.removeprefix("code_")): value
+            for key, value in figures.items()
+            if key.startswith("code_")
+        }
+        collected = []
+        if collect:
+            collected = Path(f"{out}.items").read_text().splitlines()
+        return Step(
+            name=name,
+            requests=figures["requests"] - figures["filler_responses"],
+            fillers=figures["filler_responses"],
+            seconds=figures["duration_us"] / 1e6,
+            p50_ms=figures["p50_us"] / 1000,
+            p90_ms=figures["p90_us"] / 1000,
+            p99_ms=figures["p99_us"] / 1000,
+            max_ms=figures["max_us"] / 1000,
+            errors=figures["socket_errors"] + figures["unexpected"],
+            statuses=statuses,
+            connections=connections,
+            items=collected,
+        )
+
+
+# ---------------------------------------------------------------- the run
+
+
+def seed(database_url: str, secret: str, classes: int) -> dict:
+    """Create the schema and a school with classes, a teacher and a running lesson."""
+    from classroom import create_app
+    from classroom.accounts.models import School, User
+    from classroom.coordination.models import SchoolClass
+    from classroom.extensions import db
+    from classroom.lessons.content import get_library
+    from classroom.polls import services
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secret})
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.create_all()
+        school = School(name="Gemeentelijke bijeenkomst", min_answers=5)
+        teacher = User(school=school, email=TEACHER_EMAIL, name="Bench docent", role="teacher")
+        teacher.set_password(TEACHER_PASSWORD)
+        levels = ("vmbo", "havo", "vwo")
+        school_classes = [
+            SchoolClass(
+                school=school,
+                name=f"Klas {number:03d}",
+                level=levels[number % 3],
+                year=number % 6 + 1,
+                # A teacher teaches a handful of the school's classes, not all of them.
+                teachers=[teacher] if number <= TEACHER_CLASSES else [],
+            )
+            for number in range(1, classes + 1)
+        ]
+        db.session.add_all([school, teacher, *school_classes])
+        db.session.flush()
+        module = get_library().get(MODULE)
+        if module is None:
+            raise SystemExit(f"module {MODULE!r} is missing from lessons/")
+        run = services.start_run(module, school_classes[0], teacher, "nl")
+        question = next(q for q in run.questions if q.type in ("scale", "single"))
+        db.session.commit()
+        info = {
+            "run_id": run.id,
+            "code": run.join_code,
+            "question_id": question.id,
+            "question_type": question.type,
+        }
+        db.engine.dispose()
+    return info
+
+
+def stored_answers(database_url: str, secret: str, question_id: int) -> int:
+    """Count the stored answers of the question through polls.answers, the owner of answers."""
+    from classroom import create_app
+    from classroom.extensions import db
+    from classroom.polls import answers
+    from classroom.polls.models import Question
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secret})
+    with app.app_context():
+        count = answers.count_answers(db.session.get(Question, question_id))
+        db.engine.dispose()
+    return count
+
+
+def drop_floor_table(database_url: str) -> None:
+    """Remove the floor's table from a shared (PostgreSQL) database."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS bench_floor_row")
+    engine.dispose()
+
+
+def ensure_postgres_database(database_url: str) -> None:
+    """Create the PostgreSQL database of the URL if it does not exist yet."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+        )
+        if not exists:
+            connection.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
+    engine.dispose()
+
+
+def server_env(database_url: str, secret: str) -> dict:
+    """The environment of both servers: no stray Flask settings from the caller."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FLASK_")}
+    env.update(DATABASE_URL=database_url, FLASK_SECRET_KEY=secret, PYTHONUNBUFFERED="1")
+    return env
+
+
+class Floor:
+    """The floor app under the same gunicorn settings, measured between the app's steps.
+
+    Both servers run for the whole benchmark (an idle one costs no CPU), and
+    the floor is measured several times, around the steps it is compared
+    with, so that a change in the machine's background load hits both.
+    """
+
+    def __init__(self, args, wrk: Wrk, workdir: Path, database_url: str):
+        self.args = args
+        self.wrk = wrk
+        env = server_env(database_url, "floor")
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "floor", "init-db"],
+            cwd=BENCH,
+            env=env,
+            check=True,
+        )
+        self.server = Server("floor", "floor:app", BENCH, env, args.workers, workdir / "floor.log")
+        self.steps: dict[str, Step] = {}
+
+    def tiny(self) -> None:
+        """Measure the tiny GET once more."""
+        number = sum(name.startswith("tiny") for name in self.steps) + 1
+        self.steps[f"tiny GET #{number}"] = self.wrk.step(
+            f"floor-tiny-{number}", self.server.base, "/tiny", connections=self.args.connections
+        )
+
+    def insert(self) -> None:
+        """Measure the one-row insert once more (a body as long as an answer's)."""
+        number = sum(name.startswith("insert") for name in self.steps) + 1
+        self.steps[f"insert #{number}"] = self.wrk.step(
+            f"floor-insert-{number}",
+            self.server.base,
+            "/insert",
+            method="POST",
+            body="answer={answer}&csrf_token=" + "x" * 91,
+            connections=self.args.connections,
+        )
+
+    def rps(self, kind: str) -> float:
+        """The mean throughput of all measurements of one kind ("tiny" or "insert")."""
+        figures = [step.rps for name, step in self.steps.items() if name.startswith(kind)]
+        return sum(figures) / len(figures)
+
+
+def run(args, wrk: Wrk, workdir: Path, app_url: str, floor_url: str, secret: str):
+    """Seed, start both servers, drive the student flow with floor measurements between."""
+    info = seed(app_url, secret, args.classes)
+    code, run_id, question_id = info["code"], info["run_id"], info["question_id"]
+    floor = Floor(args, wrk, workdir, floor_url)
+    env = server_env(app_url, secret)
+    env["FLASK_LESSONS_DIR"] = str(ROOT / "lessons")
+    app = Server("app", "wsgi:app", ROOT, env, args.workers, workdir / "app.log")
+    steps: dict[str, Step] = {}
+    live = f"/live/{code}"
+    state = f"{live}/state"
+    connections = args.connections
+    try:
+        floor.server.wait_ready("/tiny")
+        app.wait_ready("/join")
+        teacher = Browser(app.base)
+        login = {"email": TEACHER_EMAIL, "password": TEACHER_PASSWORD}
+        if (status := teacher.post_form("/auth/login", "/auth/login", login)) != 302:
+            raise SystemExit(f"the bench teacher could not log in (status {status})")
+        # Warm every worker (lesson library, translations), as on a server that runs a while.
+        for _ in range(args.workers * 4):
+            request("GET", f"{app.base}/j/{code}")
+            teacher.get(f"/runs/{run_id}/present")
+            teacher.get(f"/lessons/{MODULE}")
+            request("GET", f"{floor.server.base}/tiny")
+        floor.tiny()
+        with MemorySampler(app.process.pid) as memory:
+            # 1. Every student joins with the code (a session cookie with a device
+            #    token) and follows the redirect to the waiting screen.
+            join = wrk.step(
+                "join",
+                app.base,
+                f"/j/{code}",
+                count=args.students,
+                connections=connections,
+                collect="cookie",
+                expect=(302,),
+            )
+            steps["join (GET /j/CODE)"] = join
+            phones = by_student({}, join.items, run_id)
+            page = once_each(wrk, "waiting-page", app.base, live, phones, args, collect="cookie")
+            steps["waiting page (GET /live/CODE)"] = page
+            phones = by_student(phones, page.items, run_id)
+            # 2. Their phones ask "anything new?" while the teacher talks.
+            steps["wait (GET state, 304)"] = wait_step(wrk, "wait", app.base, state, phones, args)
+            floor.tiny()
+            # 3. The teacher opens the question; every phone loads it (and a CSRF token).
+            detail = f"/runs/{run_id}"
+            opened = teacher.post_form(detail, f"{detail}/questions/{question_id}/open", {})
+            if opened != 303:
+                raise SystemExit(f"the bench teacher could not open the question ({opened})")
+            page = once_each(
+                wrk, "question-page", app.base, live, phones, args, collect="cookie+csrf"
+            )
+            steps["question page (GET /live/CODE)"] = page
+            students = {
+                token: line
+                for token, line in by_student(phones, page.items, run_id).items()
+                if line.partition("\t")[2]
+            }
+            floor.insert()
+            # 4. Every student answers once, with the CSRF token of their page, and
+            #    follows the redirect to the page that confirms it.
+            answer = wrk.step(
+                "answer",
+                app.base,
+                f"{live}/questions/{question_id}",
+                method="POST",
+                body="answer={answer}&csrf_token={csrf}",
+                items=list(students.values()),
+                once=True,
+                connections=connections,
+                collect="cookie",
+                expect=(303,),
+            )
+            steps["answer (POST)"] = answer
+            floor.insert()
+            phones = by_student(students, answer.items, run_id)
+            page = once_each(wrk, "answered-page", app.base, live, phones, args, collect="cookie")
+            steps["page after answering (GET /live/CODE)"] = page
+            phones = by_student(phones, page.items, run_id)
+            # 5. And waits again.
+            steps["wait again (GET state, 304)"] = wait_step(
+                wrk, "wait-again", app.base, state, phones, args
+            )
+            # 6. The projector asks for news too (version and answer count).
+            _status, headers, _body = teacher.get(f"/runs/{run_id}/state")
+            steps["presenter wait (GET state, 304)"] = wrk.step(
+                "presenter-wait",
+                app.base,
+                f"/runs/{run_id}/state",
+                connections=connections,
+                headers=(f"Cookie: session={teacher.cookie}", f"If-None-Match: {headers['ETag']}"),
+                expect=(304,),
+            )
+            floor.tiny()
+            # 7. Staff pages: Markdown rendered once per worker, results from the database.
+            for name, path in (
+                ("lesson guide", f"/lessons/{MODULE}"),
+                ("presenter view", f"/runs/{run_id}/present"),
+            ):
+                steps[f"{name} (page)"] = wrk.step(
+                    name.replace(" ", "-"),
+                    app.base,
+                    path,
+                    connections=args.page_connections,
+                    headers=(f"Cookie: session={teacher.cookie}",),
+                    expect=(200,),
+                )
+            memory.sample()
+    finally:
+        app.stop()
+        floor.server.stop()
+    counts = {
+        "students": args.students,
+        "joined": len(join.items),
+        "loaded the question": len(students),
+        "acknowledged": answer.statuses.get(303, 0),
+        "stored": stored_answers(app_url, secret, question_id),
+    }
+    return floor, steps, memory, counts
+
+
+def wait_step(wrk: Wrk, name: str, base: str, path: str, phones: dict, args) -> Step:
+    """Phones asking "anything new?" in turn, each with its own cookie and last ETag."""
+    cookies = [line.partition("\t")[0] for line in phones.values()]
+    _status, headers, _body = request("GET", base + path, {"Cookie": f"session={cookies[0]}"})
+    return wrk.step(
+        name,
+        base,
+        path,
+        items=cookies,
+        connections=args.connections,
+        headers=(f"If-None-Match: {headers['ETag']}",),
+        expect=(304,),
+    )
+
+
+def once_each(wrk: Wrk, name: str, base: str, path: str, phones: dict, args, collect: str):
+    """Every phone loads the page once, keeping what the response hands out."""
+    return wrk.step(
+        name,
+        base,
+        path,
+        items=[line.partition("\t")[0] for line in phones.values()],
+        once=True,
+        connections=args.connections,
+        collect=collect,
+        expect=(200,),
+    )
+
+
+def by_student(previous: dict[str, str], lines: list[str], run_id: int) -> dict[str, str]:
+    """Cookie (and CSRF token) lines by device token; newer lines replace older ones.
+
+    A response sets a cookie only when the session changed, so a phone keeps
+    its previous cookie otherwise, as a browser would.
+    """
+    phones = dict(previous)
+    by_csrf = {}
+    for token, line in phones.items():
+        if raw := signed_payload(line.partition("\t")[0]).get("csrf_token"):
+            by_csrf[raw] = token
+    for line in lines:
+        cookie, _tab, csrf = line.partition("\t")
+        if cookie:
+            token = session_token(cookie, run_id)
+        else:  # the same session as before: find it by the token's raw CSRF value
+            token = by_csrf.get(signed_payload(csrf))
+            line = phones[token].partition("\t")[0] + "\t" + csrf if token else ""
+        if token:
+            phones[token] = line
+    return phones
+
+
+# ---------------------------------------------------------------- report
+
+
+def judge(steps: dict[str, Step], floor: Floor) -> None:
+    """Attach each step's floor, ratio, target and verdict."""
+    for name, step in steps.items():
+        kind = "insert" if name.startswith("answer") else "tiny"
+        step.floor, step.floor_rps = f"{kind} (mean)", floor.rps(kind)
+        if name.startswith("answer"):
+            step.target = f">= {ANSWER_RATIO}, p99 < {ANSWER_P99_MS} ms, no errors"
+            checks = [step.ratio >= ANSWER_RATIO, step.p99_ms < ANSWER_P99_MS, step.errors == 0]
+        elif "(GET state" in name:
+            step.target = f">= {WAIT_RATIO}, no errors"
+            checks = [step.ratio >= WAIT_RATIO, step.errors == 0]
+        elif name.endswith("(page)"):
+            step.target = f"p99 < {PAGE_P99_MS} ms, no errors"
+            checks = [step.p99_ms < PAGE_P99_MS, step.errors == 0]
+        else:
+            step.target = "no errors"
+            checks = [step.errors == 0]
+        step.verdict = "met" if all(checks) else "MISSED"
+
+
+def print_table(title: str, steps: dict[str, Step]) -> None:
+    """Print one line per step."""
+    print(f"\n{title}")
+    header = (
+        f"{'step':<38} {'conn':>4} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
+        f"{'floor':<13} {'ratio':>5}  target"
+    )
+    print(header)
+    print("-" * (len(header) + 40))
+    for name, step in steps.items():
+        ratio = f"{step.ratio:.2f}" if step.ratio is not None else "-"
+        print(
+            f"{name:<38} {step.connections:>4} {step.rps:>7.0f} {step.p50_ms:>7.1f} "
+            f"{step.p99_ms:>7.1f} {step.errors:>6} {step.floor or '-':<13} {ratio:>5}  "
+            f"{step.target} {step.verdict}".rstrip()
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the whole benchmark and print the figures; exit 1 if answers went missing."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=10_000, help="simulated phones")
+    parser.add_argument("--connections", type=int, default=64, help="concurrent clients")
+    parser.add_argument(
+        "--page-connections", type=int, default=2, help="concurrent teachers on staff pages"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads for the timed steps")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per timed step")
+    parser.add_argument("--classes", type=int, default=60, help="classes in the seeded school")
+    parser.add_argument(
+        "--database-url",
+        help="run on this database instead of SQLite, e.g. "
+        "postgresql+psycopg://postgres@127.0.0.1:5432/bench (created if missing; "
+        "its tables are dropped and recreated)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the work folder with logs")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk (or run `make bench`)")
+
+    workdir = Path(tempfile.mkdtemp(prefix="klasgesprek-bench-"))
+    secret = secrets.token_hex(32)
+    if args.database_url:
+        ensure_postgres_database(args.database_url)
+        app_url = floor_url = args.database_url
+    else:
+        app_url = f"sqlite:///{workdir / 'app.sqlite'}"
+        floor_url = f"sqlite:///{workdir / 'floor.sqlite'}"
+    database = "PostgreSQL" if args.database_url else "SQLite (WAL)"
+    print(
+        f"Klasgesprek benchmark: {database}, gunicorn {args.workers} sync workers, "
+        f"wrk {args.threads} thread(s) with {args.connections} connections, "
+        f"{args.students} students, {os.cpu_count()} cores; work folder {workdir}",
+        flush=True,
+    )
+    try:
+        wrk = Wrk(workdir, args.threads, args.duration)
+        floor, steps, memory, counts = run(args, wrk, workdir, app_url, floor_url, secret)
+        if args.database_url:
+            drop_floor_table(args.database_url)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    judge(steps, floor)
+    print_table("Floor (bare Flask + Flask-SQLAlchemy, same gunicorn settings)", floor.steps)
+    print(f"mean: tiny GET {floor.rps('tiny'):.0f} req/s, insert {floor.rps('insert'):.0f} req/s")
+    print_table("Klasgesprek (ratio: req/s divided by the floor's mean in this run)", steps)
+    fillers = sum(step.fillers for step in steps.values())
+    if fillers:
+        print(f"({fillers} filler requests at the ends of the once-per-student steps not counted)")
+    print(
+        f"\nResident memory of the app under this load: peak {memory.peak_rss / 1024:.0f} MiB RSS "
+        f"summed over the master and {memory.processes - 1} workers "
+        f"(largest worker {memory.peak_worker_rss / 1024:.0f} MiB); "
+        f"{memory.peak_pss / 1024:.0f} MiB PSS (shared pages counted once)"
+    )
+    print("Students: " + ", ".join(f"{key} {value}" for key, value in counts.items()))
+    equal = counts["stored"] == counts["acknowledged"]
+    print(
+        f"Stored answers {counts['stored']} versus acknowledged answers "
+        f"{counts['acknowledged']}: " + ("equal" if equal else "NOT EQUAL")
+    )
+    results = BENCH / "results"
+    results.mkdir(exist_ok=True)
+    path = results / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
+    record = {
+        "database": database,
+        "args": vars(args),
+        "floor": {name: _figures(step) for name, step in floor.steps.items()},
+        "steps": {name: _figures(step) for name, step in steps.items()},
+        "memory_kib": {"rss": memory.peak_rss, "pss": memory.peak_pss},
+        "answers": counts,
+    }
+    path.write_text(json.dumps(record, indent=2))
+    print(f"Figures saved in {path.relative_to(ROOT)}")
+    return 0 if equal else 1
+
+
+def _figures(step: Step) -> dict:
+    figures = {**asdict(step), "rps": step.rps, "ratio": step.ratio}
+    figures.pop("items")
+    return figures
+
+
+if __name__ == "__main__":
+    sys.exit(main())
