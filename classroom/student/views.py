@@ -245,7 +245,8 @@ class StatePoll:
 
     def _respond(self, environ: dict, start_response, etag: str):
         scheme = environ.get("wsgi.url_scheme", "http")
-        headers = [("ETag", f'"{etag}"'), ("Vary", "Cookie"), *self._headers[scheme]]
+        security = self._headers.get(scheme, self._headers["http"])
+        headers = [("ETag", f'"{etag}"'), ("Vary", "Cookie"), *security]
         if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(etag):
             start_response("304 NOT MODIFIED", headers)
             return []
@@ -269,6 +270,7 @@ _RUN_STATE = db.select(Run.id, Run.version, Run.ended_at).where(
 
 @bp.record_once
 def _install_state_poll(state) -> None:
+    """Put StatePoll in front of the app this blueprint is registered on."""
     state.app.wsgi_app = StatePoll(state.app, state.app.wsgi_app)
 
 
