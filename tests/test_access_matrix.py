@@ -49,26 +49,27 @@ MATRIX = {
     "student.live": IN_RUN,
     "student.live_state": IN_RUN,
     "student.live_answer": IN_RUN,
-    "coordination.index": SCHOOL_LIST,
-    "coordination.overview_csv": SCHOOL_LIST,
+    "reports.index": SCHOOL_LIST,
+    "reports.overview_csv": SCHOOL_LIST,
     "coordination.teachers": SCHOOL_LIST,
     "coordination.invite": SCHOOL_LIST,
     "coordination.classes": SCHOOL_LIST,
     "coordination.create_class": SCHOOL_LIST,
     "coordination.assignments": SCHOOL_LIST,
     "coordination.create_assignment": SCHOOL_LIST,
-    "coordination.results_index": SCHOOL_LIST,
-    "coordination.citizenship": SCHOOL_LIST,
+    "reports.results_index": SCHOOL_LIST,
+    "reports.citizenship": SCHOOL_LIST,
     "coordination.set_active": SCHOOL_ITEM,
     "coordination.update_class": SCHOOL_ITEM,
     "coordination.archive_class": SCHOOL_ITEM,
     "coordination.delete_assignment": SCHOOL_ITEM,
-    "coordination.results": SCHOOL_ITEM,
-    "coordination.results_csv": SCHOOL_ITEM,
+    "reports.results": SCHOOL_ITEM,
+    "reports.results_csv": SCHOOL_ITEM,
 }
 # Every route of a run is the owner's only.
 RUN_ENDPOINTS = (
     "detail", "present", "state", "qr_code", "question_action", "step", "end", "delete",
+    "join_limit",
     "moderate", "add_question", "support", "summary", "summary_csv",
 )  # fmt: skip
 MATRIX.update({f"polls.{name}": OWN_RUN for name in RUN_ENDPOINTS})

@@ -13,6 +13,7 @@ from ..timeutil import now_utc
 
 if TYPE_CHECKING:
     from ..accounts.models import School, User
+    from ..polls.models import Run
 
 LEVELS = ("vmbo", "havo", "vwo")
 
@@ -34,6 +35,8 @@ class SchoolClass(db.Model):
     name: Mapped[str] = mapped_column(String(60))
     level: Mapped[str] = mapped_column(String(10))
     year: Mapped[int]
+    # Number of students; a lesson refuses phones beyond it (plus two). None: unknown.
+    size: Mapped[int | None]
     archived_at: Mapped[datetime | None]
 
     school: Mapped[School] = relationship(back_populates="classes")
@@ -55,6 +58,8 @@ class Assignment(db.Model):
 
     school_class: Mapped[SchoolClass] = relationship()
     teacher: Mapped[User] = relationship()
+    # Deleting the assignment unlinks its runs (the ORM sets their assignment to None).
+    runs: Mapped[list[Run]] = relationship(back_populates="assignment")
 
     def status(self, today: date) -> str:
         """'done' once a linked run ended, 'overdue' after the due date, else 'planned'."""
