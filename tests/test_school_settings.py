@@ -5,6 +5,8 @@ import re
 
 import pytest
 from conftest import Staff
+from markupsafe import escape
+from test_xss import PAYLOADS, assert_escaped
 
 from classroom.accounts.models import School
 from classroom.coordination.models import SettingChange
@@ -280,3 +282,21 @@ def test_the_app_uses_what_the_page_saved(app, live_run, student, make_user):
     page = phone.page(code).text
     assert "Mevrouw Jansen, kamer 12" in page
     assert "0800-0432" in page
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_what_a_coordinator_types_is_escaped_everywhere(app, live_run, student, make_user, payload):
+    teacher, run_id, code, _questions = live_run
+    school = teacher.user["school_id"]
+    coordinator = Staff(app.test_client(), make_user("coordinator", school_id=school))
+    coordinator.login()
+    assert save(coordinator, support_text=payload, flag_words=payload).status_code == 303
+    assert settings_of(app, school)[3:] == (payload, payload)
+    assert_escaped(coordinator.client.get("/school/settings").text, "the coordinator's page")
+    assert_escaped(teacher.client.get("/school/settings").text, "the teacher's page")
+    phone = student()
+    phone.join(code)
+    teacher.client.post(f"/runs/{run_id}/support/show")
+    page = phone.page(code).text
+    assert str(escape(payload)) in page
+    assert_escaped(page, "the support message")
