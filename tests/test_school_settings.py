@@ -5,11 +5,14 @@ import re
 
 import pytest
 from conftest import Staff
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from markupsafe import escape
 from test_xss import PAYLOADS, assert_escaped
 
 from classroom.accounts.models import School
 from classroom.coordination.models import SettingChange
+from classroom.coordination.settings import SETTINGS
 from classroom.extensions import db
 from classroom.polls import answers
 from classroom.polls.models import Question
@@ -136,6 +139,8 @@ BAD = [
     ("flag_words", "\n".join(f"woord{i}" for i in range(201))),
     ("flag_words", "goed\n" + "x" * 41),
     ("flag_words", "goed\nx"),
+    ("support_text", "kamer\x0012"),
+    ("flag_words", "goed\nbel\x07"),
 ]
 
 
@@ -300,3 +305,26 @@ def test_what_a_coordinator_types_is_escaped_everywhere(app, live_run, student, 
     page = phone.page(code).text
     assert str(escape(payload)) in page
     assert_escaped(page, "the support message")
+
+
+settings_values = st.one_of(
+    st.text(max_size=1100),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.sampled_from(["", "0", "3", "10", "365", "1e9", "NaN", "\x00", "ｑ", "🙂", "a\nb"]),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(changes=st.dictionaries(st.sampled_from(SETTINGS), settings_values, max_size=5))
+def test_any_form_data_gives_no_server_error_and_a_refusal_changes_nothing(
+    app, coordinator, school, changes
+):
+    before = settings_of(app, school), changes_of(app, school)
+    response = save(coordinator, **changes)
+    assert response.status_code in (303, 400)
+    if response.status_code == 400:
+        assert (settings_of(app, school), changes_of(app, school)) == before

@@ -32,7 +32,14 @@ from .settings import (
     SCHOOL_K,
     SUPPORT_TEXT_MAX,
     flag_word_problem,
+    has_control_characters,
 )
+
+
+def printable(_form: FlaskForm, field: TextAreaField) -> None:
+    """Refuse control characters: they cannot be shown, and PostgreSQL refuses NUL."""
+    if has_control_characters(field.data):
+        raise ValidationError(_l("The text contains invisible control characters; remove them."))
 
 
 class ClassForm(FlaskForm):
@@ -91,11 +98,11 @@ class SettingsForm(FlaskForm):
     )
     support_text = TextAreaField(
         _l("Who students can talk to at school"),
-        validators=[Optional(), Length(max=SUPPORT_TEXT_MAX)],
+        validators=[Optional(), Length(max=SUPPORT_TEXT_MAX), printable],
     )
     flag_words = TextAreaField(
         _l("The school's own words that pre-flag open answers, one per line"),
-        validators=[Optional()],
+        validators=[Optional(), printable],
     )
     # The latest audit line the coordinator saw, so a change made meanwhile is not overwritten.
     last_change = HiddenField(validators=[InputRequired()])

@@ -28,6 +28,11 @@ FLAG_WORD_LENGTH = (2, 40)
 CHANGES_PER_PAGE = 50
 
 
+def has_control_characters(text: str | None) -> bool:
+    """Whether the text holds control characters other than line breaks and tabs (NUL...)."""
+    return any((ord(c) < 32 and c not in "\n\r\t") or c == "\x7f" for c in text or "")
+
+
 def _lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
