@@ -29,6 +29,8 @@ SCHOOL_LIST = {
 }
 SCHOOL_ITEM = {**SCHOOL_LIST, "foreign_coordinator": "deny"}
 IN_RUN = {v: "allow" if v == "student" else "join" for v in VISITORS}
+# Every member of staff reads their own school's settings; isolation: test_school_settings.
+SCHOOL_READ = {**SCHOOL_LIST, "teacher": "allow", "other_teacher": "allow"}
 
 MATRIX = {
     "static": ANYONE,
@@ -59,6 +61,8 @@ MATRIX = {
     "coordination.create_assignment": SCHOOL_LIST,
     "reports.results_index": SCHOOL_LIST,
     "reports.citizenship": SCHOOL_LIST,
+    "coordination.settings": SCHOOL_READ,
+    "coordination.update_settings": SCHOOL_LIST,
     "coordination.set_active": SCHOOL_ITEM,
     "coordination.update_class": SCHOOL_ITEM,
     "coordination.archive_class": SCHOOL_ITEM,

@@ -1,11 +1,11 @@
-"""Classes of a school and the teachers who teach them."""
+"""Classes of a school, the teachers who teach them, and the history of its settings."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -66,3 +66,17 @@ class Assignment(db.Model):
         if self.done_at is not None:
             return "done"
         return "overdue" if self.due_on < today else "planned"
+
+
+class SettingChange(db.Model):
+    """One change of a school setting: who made it, the old and new value, and when."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    # The name is kept as it was, so the list still reads right after an account goes.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    user_name: Mapped[str] = mapped_column(String(120))
+    setting: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(default=now_utc)

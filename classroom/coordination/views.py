@@ -38,10 +38,15 @@ ERRORS = {
 }
 
 
+# Pages the school's teachers may read too; what they show is decided in the view.
+OPEN_TO_TEACHERS = {"coordination.settings"}
+
+
 @bp.before_request
 def coordinators_only():
-    """Only the school's coordinators; every query below goes through g.school."""
-    if (response := require_role("coordinator")) is not None:
+    """Only the school's coordinators (teachers: read-only pages); queries go through g.school."""
+    roles = ("teacher", "coordinator") if request.endpoint in OPEN_TO_TEACHERS else ("coordinator",)
+    if (response := require_role(*roles)) is not None:
         return response
     g.school = current_user.school
     return None
