@@ -137,8 +137,8 @@ def start_provider(folder: Path, redirect_uris: list[str]) -> Provider:
     pytest.fail(f"the provider did not answer in 30 s:\n{provider.log()}", pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def provider(tmp_path_factory):
+@pytest.fixture(scope="session", name="provider")
+def provider_fixture(tmp_path_factory):
     """One provider for the whole session, for the app's test client (klas.test)."""
     running = start_provider(tmp_path_factory.mktemp("oidc"), [CALLBACK])
     yield running

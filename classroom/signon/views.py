@@ -121,10 +121,10 @@ def callback():
     except requests.RequestException:
         return _error("unreachable", sign_on)
     except OAuthError as error:
-        current_app.logger.info("sign-on refused: %s", error.error)
+        current_app.logger.warning("sign-on refused: %s", error.error)
         return _error("cancelled" if error.error == "access_denied" else "failed", sign_on)
     except (JoseError, ValueError, KeyError, RuntimeError) as error:
-        current_app.logger.info("sign-on token refused: %s", type(error).__name__)
+        current_app.logger.warning("sign-on token refused: %s %s", type(error).__name__, error)
         return _error("failed", sign_on)
     claims = token.get("userinfo")
     if not claims:
