@@ -53,8 +53,9 @@ def configure(app, school_id, issuer, **changes):
 class Browser:
     """One person's browser: the app's test client and a cookie jar for the provider."""
 
-    def __init__(self, app, provider):
+    def __init__(self, app, provider, language="en"):
         self.client = app.test_client()
+        self.client.post("/language", data={"language": language})
         self.provider = provider
         self.jar = requests.Session()
 
@@ -290,6 +291,8 @@ def test_an_uninvited_teacher_is_refused(app, provider, school_a):
     response = browser.sign_on("new@school-a.test")
     assert response.status_code == 403
     assert "Ask your coordinator to invite you" in error_text(response)
+    dutch = Browser(app, provider, language="nl").sign_on("new@school-a.test")
+    assert "Vraag uw coördinator om u uit te nodigen" in error_text(dutch)
     assert not logged_in(browser)
     with app.app_context():
         assert db.session.scalar(db.select(User).where(User.email == "new@school-a.test")) is None
@@ -332,6 +335,7 @@ def test_the_provider_down(app, make_school, make_user):
     teacher_in(app, make_user, school_id, "teacher@school-a.test")
     configure(app, school_id, f"http://127.0.0.1:{free_port()}")  # nothing listens there
     client = app.test_client()
+    client.post("/language", data={"language": "en"})
     response = client.post("/signon/", data={"email": "teacher@school-a.test"})
     assert response.status_code == 503
     assert "cannot be reached" in error_text(response)
@@ -361,13 +365,17 @@ def test_the_provider_goes_down_during_sign_on(app, provider, school_a, make_use
 def test_a_school_without_sign_on(app, provider, make_user):
     response = app.test_client().post("/signon/", data={"email": "someone@nowhere.test"})
     assert response.status_code == 404
+    assert "kan niet worden ingelogd met een schoolaccount" in error_text(response)  # Dutch first
+    english = app.test_client()
+    english.post("/language", data={"language": "en"})
+    response = english.post("/signon/", data={"email": "someone@nowhere.test"})
     assert "does not use sign-on" in error_text(response)
     assert app.test_client().post("/signon/", data={"email": "not an address"}).status_code == 400
 
 
 def test_the_login_page_offers_sign_on_without_listing_schools(app, school_a):
     page = app.test_client().get("/auth/login").text
-    assert "Log in with your school account" in page
+    assert "Inloggen met uw schoolaccount" in page
     assert "School A" not in page and "school-a.test" not in page
 
 
@@ -413,7 +421,7 @@ def test_a_school_can_allow_sign_on_only(app, provider, school_a, make_user):
     configure(app, school_a, provider.url, passwords_allowed=False)
     refused = Staff(app.test_client(), teacher.user).login()
     assert refused.status_code == 403
-    assert "school account only" in refused.text
+    assert "alleen in met uw schoolaccount" in refused.text
     assert coordinator.login().status_code == 302  # coordinators keep their password
     browser = Browser(app, provider)
     assert browser.sign_on("teacher@school-a.test").status_code == 303

@@ -102,7 +102,7 @@ def test_a_domain_of_another_school_is_refused(app, coordinator, make_user):
     assert other.client.post("/school/sign-on", data=FORM).status_code == 303
     response = coordinator.client.post("/school/sign-on", data={**FORM, "domains": "school-a.test"})
     assert response.status_code == 409
-    assert "Another school uses these domains: school-a.test" in response.text
+    assert "Een andere school gebruikt deze domeinen al: school-a.test" in response.text
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(SignOn)) == 1
 
@@ -117,7 +117,7 @@ def test_switching_sign_on_off(app, coordinator):
     coordinator.client.post("/school/sign-on", data=FORM)
     assert coordinator.client.post("/school/sign-on/remove").status_code == 303
     assert stored(app) is None
-    assert "Sign-on is off" in coordinator.client.get("/school/sign-on").text
+    assert "Inloggen met schoolaccount staat uit" in coordinator.client.get("/school/sign-on").text
 
 
 def test_teachers_cannot_open_the_page(app, teacher):
@@ -143,5 +143,6 @@ def test_the_command_configures_a_school(app, runner):
 
 
 def test_in_english_and_in_dutch(coordinator):
+    assert "Inloggen met schoolaccounts" in coordinator.client.get("/school/sign-on").text
     coordinator.client.post("/language", data={"language": "en"})
     assert "Sign-on with school accounts" in coordinator.client.get("/school/sign-on").text
