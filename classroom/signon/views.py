@@ -98,11 +98,14 @@ def start():
         "next": local_path(request.args.get("next")),
     }
     try:
-        return client.authorize_redirect(
+        sent = client.authorize_redirect(
             url_for("signon.callback", _external=True), login_hint=email
         )
     except (requests.RequestException, ValueError):
         return _error("unreachable", sign_on)
+    # A page that moves on by itself, not a redirect: the CSP's form-action 'self' would stop
+    # a form's redirect to the provider, and the provider is known only now.
+    return render_template("signon/redirect.html", url=sent.location)
 
 
 @bp.get("/signon/callback")

@@ -9,7 +9,7 @@ from signon_provider import CLIENT_ID, CLIENT_SECRET, start_provider
 from classroom.cli import DEMO_PASSWORD
 
 from .conftest import DESKTOP
-from .helpers import COORDINATOR_EMAIL, TEACHER_EMAIL, Teacher, module_with
+from .helpers import COORDINATOR_EMAIL, TEACHER_EMAIL, Teacher, check_axe, module_with
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,8 @@ def test_a_teacher_signs_on_with_the_school_account_and_gives_a_lesson(browser, 
     page.fill("#client_secret", CLIENT_SECRET)
     page.fill("#domains", "demo.klasgesprek.nl")
     page.click("form[action='/school/sign-on'] button[type=submit]")
-    expect(page.locator("main [role=status]")).to_contain_text("demo.klasgesprek.nl")
+    expect(page.locator(".signon-state")).to_contain_text("demo.klasgesprek.nl")
+    check_axe(page, "the sign-on settings")
     expect(page.locator("#client_secret")).to_have_value("")
     assert CLIENT_SECRET not in page.content()
     coordinator.close()
@@ -66,6 +67,12 @@ def test_a_teacher_signs_on_with_the_school_account_and_gives_a_lesson(browser, 
     # The teacher types the school address and logs in at the provider.
     context = watched_context(browser, server, provider, found)
     page = context.new_page()
+    page.goto("/auth/login")
+    check_axe(page, "the login page with sign-on")
+    page.fill("#signon-email", "docent@elders.test")
+    page.click(".signon-start button[type=submit]")
+    expect(page.locator(".signon-error")).to_be_visible()
+    check_axe(page, "a sign-on error")
     page.goto("/auth/login")
     page.fill("#signon-email", TEACHER_EMAIL)
     page.click(".signon-start button[type=submit]")
@@ -83,6 +90,7 @@ def test_a_teacher_signs_on_with_the_school_account_and_gives_a_lesson(browser, 
     page.goto("/")
     page.click("form[action='/auth/logout'] button")
     expect(page.locator("main a[href*='/session/end']")).to_be_visible()
+    check_axe(page, "the page after logging out")
     page.goto("/lessons/")
     expect(page).to_have_url(re.compile(r"/auth/login"))
     context.close()
