@@ -146,3 +146,18 @@ def test_in_english_and_in_dutch(coordinator):
     assert "Inloggen met schoolaccounts" in coordinator.client.get("/school/sign-on").text
     coordinator.client.post("/language", data={"language": "en"})
     assert "Sign-on with school accounts" in coordinator.client.get("/school/sign-on").text
+
+
+@pytest.mark.parametrize(
+    "wrong", [["--domain", "not a domain"], ["--issuer", "http://login.example.test"]]
+)
+def test_the_command_refuses_bad_settings(app, runner, wrong):
+    arguments = {"--issuer": "https://login.example.test", "--domain": "school.test"}
+    arguments[wrong[0]] = wrong[1]
+    result = runner.invoke(
+        args=["signon", "configure", "--school", "S", "--client-id", "c"]
+        + [part for pair in arguments.items() for part in pair],
+        env={"KLASGESPREK_CLIENT_SECRET": "secret"},
+    )
+    assert result.exit_code == 2
+    assert stored(app) is None

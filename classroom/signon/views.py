@@ -1,5 +1,7 @@
 """Signing on with a school account, and the coordinator's sign-on settings page."""
 
+from urllib.parse import urlsplit
+
 import click
 import requests
 from authlib.integrations.base_client import OAuthError
@@ -25,7 +27,7 @@ from ..accounts.views import start_session
 from ..extensions import db
 from ..navigation import local_path
 from . import client as oidc
-from .forms import SettingsForm, StartForm
+from .forms import DOMAIN, LOOPBACK, SettingsForm, StartForm
 from .models import SignOn
 from .services import (
     Settings,
@@ -93,6 +95,9 @@ def start():
     if str(metadata.get("issuer", "")).rstrip("/") != sign_on.issuer:
         current_app.logger.warning("sign-on: issuer of school %s differs", sign_on.school_id)
         return _error("failed", sign_on)
+    # One attempt at a time: Authlib keeps each attempt's data in the session cookie.
+    for key in [key for key in session if key.startswith("_state_")]:
+        session.pop(key)
     session["signon_flow"] = {
         "school_id": sign_on.school_id,
         "next": local_path(request.args.get("next")),
@@ -244,8 +249,16 @@ def configure_command(
     client_secret: str,
 ) -> None:
     """Set a school's sign-on provider (as the coordinator's page does)."""
+    domain_list = [d.strip().lower().lstrip("@") for d in domains]
+    if wrong := [d for d in domain_list if not DOMAIN.match(d)]:
+        raise click.BadParameter(f"not a domain name: {', '.join(wrong)}", param_hint="--domain")
+    issuer_parts = urlsplit(issuer)
+    local = issuer_parts.scheme == "http" and issuer_parts.hostname in LOOPBACK
+    if not (issuer_parts.scheme == "https" or local) or not issuer_parts.hostname:
+        raise click.BadParameter(
+            "an https:// address (http only on 127.0.0.1)", param_hint="--issuer"
+        )
     school = get_or_create_school(school_name)
-    domain_list = [d.strip().lower() for d in domains]
     if taken := domains_of_other_schools(school, domain_list):
         raise click.ClickException(f"another school uses {', '.join(taken)}")
     save_settings(
