@@ -437,3 +437,14 @@ def test_a_school_can_allow_sign_on_only(app, provider, school_a, make_user):
     browser = Browser(app, provider)
     assert browser.sign_on("teacher@school-a.test").status_code == 303
     assert logged_in(browser)
+
+
+def test_signing_on_cancelled_at_the_provider(app, provider, school_a, make_user, caplog):
+    teacher_in(app, make_user, school_a, "teacher@school-a.test")
+    browser = Browser(app, provider)
+    callback = browser.to_provider("teacher@school-a.test")
+    state = re.search(r"state=([^&]+)", callback)[1]
+    response = browser.client.get(f"/signon/callback?error=access_denied&state={state}")
+    assert response.status_code == 400
+    assert "cancelled" in error_text(response)
+    assert not logged_in(browser)
