@@ -6,6 +6,7 @@ again on an unknown key id), its issuer, audience and expiry.
 """
 
 import hashlib
+import time
 from urllib.parse import urlencode
 
 import requests
@@ -21,6 +22,8 @@ SCOPE = "openid email profile"
 TIMEOUT = 5
 # Seconds of clock difference allowed between this server and the provider.
 LEEWAY = 60
+# The discovery document (with the key set) is read again after this many seconds.
+METADATA_MAX_AGE = 24 * 3600
 
 
 def init_app(app: Flask) -> None:
@@ -36,7 +39,11 @@ def client_for(sign_on: SignOn) -> FlaskOAuth2App:
     ).hexdigest()[:16]
     name = f"school-{sign_on.school_id}-{fingerprint}"
     client = oauth.create_client(name)
-    if client is None:
+    if client is not None:
+        loaded_at = client.server_metadata.get("_loaded_at", time.time())
+        if time.time() - loaded_at > METADATA_MAX_AGE:
+            client.server_metadata.clear()
+    else:
         client = oauth.register(
             name,
             client_id=sign_on.client_id,

@@ -27,6 +27,7 @@ from ..accounts.views import start_session
 from ..extensions import db
 from ..navigation import local_path
 from . import client as oidc
+from .crypto import decrypt
 from .forms import DOMAIN, LOOPBACK, SettingsForm, StartForm
 from .models import SignOn
 from .services import (
@@ -214,6 +215,7 @@ def settings():
         form=form,
         sign_on=sign_on,
         redirect_uri=url_for("signon.callback", _external=True),
+        secret_unreadable=sign_on is not None and decrypt(sign_on.secret_encrypted) is None,
         action_form=EmptyForm(),
     ), status
 
