@@ -72,10 +72,13 @@ def test_the_key_comes_from_the_configuration(app, coordinator):
     key = Fernet.generate_key()
     app.config["SIGNON_ENCRYPTION_KEY"] = key
     coordinator.client.post("/school/sign-on", data=FORM)
-    assert (
-        Fernet(key).decrypt(stored(app)["secret_encrypted"].encode()).decode()
-        == (FORM["client_secret"])
-    )
+    secret = Fernet(key).decrypt(stored(app)["secret_encrypted"].encode()).decode()
+    assert secret == FORM["client_secret"]
+    assert "encryption key has changed" not in coordinator.client.get("/school/sign-on").text
+    # With another key the secret cannot be read: the coordinator is asked to enter it again.
+    app.config["SIGNON_ENCRYPTION_KEY"] = Fernet.generate_key()
+    coordinator.client.post("/language", data={"language": "en"})
+    assert "encryption key has changed" in coordinator.client.get("/school/sign-on").text
 
 
 @pytest.mark.parametrize(
