@@ -44,6 +44,7 @@ def _register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .polls import bp as polls_bp
     from .reports import bp as reports_bp
+    from .signon import bp as signon_bp
     from .student import bp as student_bp
 
     blueprints = (
@@ -54,6 +55,7 @@ def _register_blueprints(app: Flask) -> None:
         student_bp,
         coordination_bp,
         reports_bp,
+        signon_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

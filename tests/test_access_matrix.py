@@ -69,6 +69,11 @@ MATRIX = {
     "coordination.delete_assignment": SCHOOL_ITEM,
     "reports.results": SCHOOL_ITEM,
     "reports.results_csv": SCHOOL_ITEM,
+    "signon.start": ANYONE,
+    "signon.callback": ANY_ANSWER,
+    "signon.logged_out": ANYONE,
+    "signon.settings": SCHOOL_LIST,
+    "signon.remove": SCHOOL_LIST,
 }
 # Every route of a run is the owner's only.
 RUN_ENDPOINTS = (
