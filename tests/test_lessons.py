@@ -225,3 +225,38 @@ def test_every_module_has_a_printable_pack_page(teacher, slug, language):
     pack = pack_paths(REAL_LESSONS_DIR / slug).get(language)
     expected = handout_count(pack.read_text(encoding="utf-8")) if pack else 0
     assert response.text.count('class="handout prose"') == expected
+
+
+SENSITIVE = {
+    "jihad": {"home-pre", "home-post"},
+    "belonging": {"home-pre", "home-post", "at-home"},
+    "good-conversation": {"voice-pre", "voice-post"},
+    "doing-together": {"team-pre", "team-post"},
+    "polarisation": {"role-pre", "role-post"},
+}
+
+
+def test_polls_on_wellbeing_and_safety_are_sensitive_in_both_languages(app):
+    from classroom.lessons.content import get_library
+
+    with app.app_context():
+        library = get_library()
+    for slug, module in library.modules.items():
+        for language, text in module.texts.items():
+            marked = {poll.key for poll in text.polls if poll.sensitive}
+            assert marked == SENSITIVE.get(slug, set()), (slug, language)
+            for poll in text.polls:
+                if poll.sensitive:
+                    assert poll.discuss.alone is None
+                    assert poll.discuss.split and poll.discuss.unanimous
+
+
+def test_the_module_page_labels_sensitive_polls_and_offers_no_alone_prompt(teacher):
+    page = teacher.client.get("/lessons/belonging").text
+    assert page.count("gevoelig: wijs nooit één leerling aan") == 3
+    card = page.split('id="poll-home-pre"')[1].split("</aside>")[0]
+    assert "Als de klas verdeeld is" in card
+    assert "Als één antwoord apart staat" not in card
+    other = page.split('id="poll-common-pre"')[1].split("</aside>")[0]
+    assert "Als één antwoord apart staat" in other
+    assert "Waar voel jij je het meest thuis?" in page and "Nederlander" not in page
