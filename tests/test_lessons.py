@@ -230,7 +230,7 @@ def test_every_module_has_a_printable_pack_page(teacher, slug, language):
 SENSITIVE = {
     "jihad": {"home-pre", "home-post"},
     "belonging": {"home-pre", "home-post", "at-home"},
-    "good-conversation": {"voice-pre", "voice-post"},
+    "good-conversation": {"voice-pre", "listen-pre", "stops", "voice-post", "listen-post"},
     "doing-together": {"team-pre", "team-post"},
     "polarisation": {"role-pre", "role-post"},
 }
