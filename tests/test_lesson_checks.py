@@ -265,3 +265,14 @@ def test_a_guide_that_sends_the_teacher_to_a_missing_pack_is_refused(runner, les
     assert code == 1
     line = line_of(path, "uit het lespakket")
     assert f"{path}:{line}: the guide refers to the pack, but pack.nl.md is missing" in output
+
+
+def test_steps_may_also_be_numbered_items_with_bold_titles(runner, lessons_dir):
+    path = lessons_dir / "sample" / "nl.md"
+    edit(path, "### 1. Meedoen (3 min)\n\nStappen.", "1. **Meedoen (3 minuten).** Stappen.")
+    edit(path, "### 2. Peilen (12 min)\n\nPeilen.", "2. **Peilen (12 minuten).** Peilen.")
+    assert check(runner)[0] == 0
+    edit(path, "2. **Peilen (12 minuten).**", "2. **Peilen (16 minuten).**")
+    code, output = check(runner)
+    assert code == 1
+    assert "the plan leaves 1 minutes of slack; leave at least 5" in output
