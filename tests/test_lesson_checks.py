@@ -142,6 +142,7 @@ def test_a_sensitive_poll_with_an_alone_prompt_is_refused(runner, lessons_dir):
     line = line_of(path, "alone: Zeg dat elke stem telt.")
     assert f"{path}:{line}: poll 'home-pre' is sensitive: no 'alone' prompt" in output
     assert "poll 'home-pre' is sensitive: its prompts must offer a private route" in output
+    assert "poll 'home-pre' is sensitive: its prompts must say 'niet iedereen …'" in output
 
 
 def test_a_sensitive_poll_with_split_unanimous_and_a_private_route_passes(runner, lessons_dir):
@@ -152,7 +153,7 @@ def test_a_sensitive_poll_with_split_unanimous_and_a_private_route_passes(runner
         head, rest = text.split("  - key: colour", 1)
         head = head.replace("      alone: Zeg dat elke stem telt.\n", "", 1)
         head = head.replace("      alone: Say every voice counts.\n", "", 1)
-        head = head.replace("Vraag wie twijfelde.", f"Niet iedereen, praat met {route}.", 1)
+        head = head.replace("Vraag wie twijfelde.", f"Niet iedereen, zie {route}.", 1)
         head = head.replace("Ask who hesitated.", f"Not everyone feels so, talk to {route}.", 1)
         path.write_text(head + "  - key: colour" + rest, encoding="utf-8")
     assert check(runner) == (0, "1 module(s) checked, no problems.\n")

@@ -349,13 +349,8 @@ def _check_sensitive(report: _Reporter, poll: LineDict, name: str) -> None:
             "alone",
             f"{name} is sensitive: no 'alone' prompt (never point the class at one student)",
         )
-    if not rules.check_sensitive_prompts(discuss):
-        report.front(
-            discuss,
-            None,
-            f"{name} is sensitive: its prompts must offer a private route "
-            "(mentor, vertrouwenspersoon)",
-        )
+    for gap in rules.sensitive_prompt_gaps(discuss):
+        report.front(discuss, None, f"{name} is sensitive: its prompts {gap}")
 
 
 def _check_pair(report: _Reporter, poll: LineDict, name: str, seen: dict[str, LineDict]) -> None:

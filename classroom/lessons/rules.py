@@ -52,6 +52,7 @@ WAYS_OF_ANSWERING = {
 }
 PACK_MENTION = {"nl": "uit het lespakket", "en": "from the pack"}
 PRIVATE_ROUTES = ("mentor", "vertrouwenspersoon", "confidential adviser")
+NOT_EVERYONE = ("niet iedereen", "not everyone")
 
 
 @dataclass(frozen=True)
@@ -183,12 +184,17 @@ def check_preparation(lesson: LessonFile, language: str) -> list[Finding]:
     return findings
 
 
-def check_sensitive_prompts(discuss: dict) -> bool:
-    """Tell whether a sensitive poll's prompts point everyone to a private route."""
+def sensitive_prompt_gaps(discuss: dict) -> list[str]:
+    """Say what a sensitive poll's prompts lack: 'not everyone' wording, a private route."""
     words = " ".join(
         str(value) for key, value in discuss.items() if key in ("ask", "split", "unanimous")
     ).lower()
-    return any(route in words for route in PRIVATE_ROUTES)
+    gaps = []
+    if not any(phrase in words for phrase in NOT_EVERYONE):
+        gaps.append("must say 'niet iedereen …' / 'not everyone …'")
+    if not any(route in words for route in PRIVATE_ROUTES):
+        gaps.append("must offer a private route (mentor, vertrouwenspersoon)")
+    return gaps
 
 
 def pack_paths(folder: Path) -> dict[str, Path]:
