@@ -192,7 +192,7 @@ def test_a_plan_without_slack_is_refused(runner, lessons_dir):
     code, output = check(runner)
     assert code == 1
     line = line_of(path, "duration: 50")
-    assert f"{path}:{line}: the plan leaves 2 minutes of slack; leave at least 5" in output
+    assert f"{path}:{line}: the plan leaves 2 minute(s) of slack; leave at least 5" in output
 
 
 def test_a_slack_step_counts_as_slack_and_overfull_phases_are_refused(runner, lessons_dir):
@@ -276,4 +276,4 @@ def test_steps_may_also_be_numbered_items_with_bold_titles(runner, lessons_dir):
     edit(path, "2. **Peilen (12 minuten).**", "2. **Peilen (16 minuten).**")
     code, output = check(runner)
     assert code == 1
-    assert "the plan leaves 1 minutes of slack; leave at least 5" in output
+    assert "the plan leaves 1 minute(s) of slack; leave at least 5" in output

@@ -153,7 +153,7 @@ def check_plan(lesson: LessonFile, language: str) -> list[Finding]:
             findings.append(
                 Finding(
                     line,
-                    f"the plan leaves {slack} minutes of slack; leave at least {needed} "
+                    f"the plan leaves {slack} minute(s) of slack; leave at least {needed} "
                     f"({SLACK_PER_50} per 50 minutes) unplanned "
                     f"or in a '{SLACK_STEP[language]}' step",
                 )
