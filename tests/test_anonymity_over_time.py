@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Staff, run_info
+from conftest import REAL_LESSONS_DIR, Staff, run_info
 
 from classroom.extensions import db
 from classroom.polls import answers
@@ -475,3 +475,15 @@ def test_deleted_answers_leave_nothing_in_the_sqlite_files(tmp_path):
         assert all(marker.encode() not in p.read_bytes() for p in files)
         assert {p.stat().st_mode & 0o777 for p in files} == {0o600}
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("lessons_dir", [REAL_LESSONS_DIR])
+def test_a_run_copies_which_polls_are_sensitive(app, teacher, lessons_dir):
+    from classroom.lessons.content import get_library
+
+    run_id = teacher.start_run(teacher.class_id, module="jihad")
+    with app.app_context():
+        module = get_library().get("jihad")
+        marked = {poll.key for poll in module.text("nl").polls if poll.sensitive}
+        run = db.session.get(Run, run_id)
+        assert marked and {q.key for q in run.questions if q.sensitive} == marked

@@ -76,7 +76,7 @@ def start_run(module: Module, school_class: SchoolClass, teacher: User, language
                 type=poll.type,
                 compare_to=poll.compare_to,
                 correct=poll.correct,
-                sensitive=getattr(poll, "sensitive", False),
+                sensitive=poll.sensitive,
                 content={
                     lang: module.texts[lang].polls[position].as_content() for lang in module.texts
                 },
