@@ -487,3 +487,28 @@ def test_a_run_copies_which_polls_are_sensitive(app, teacher, lessons_dir):
         marked = {poll.key for poll in module.text("nl").polls if poll.sensitive}
         run = db.session.get(Run, run_id)
         assert marked and {q.key for q in run.questions if q.sensitive} == marked
+
+
+def test_postgresql_keeps_a_closed_questions_rows_in_pseudonym_order(app, live_run, student):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("runs on the PostgreSQL pass of the suite (SQLite keeps no rowid)")
+    teacher, run_id, code, questions = live_run
+    phones = joined(student, code, 12)
+    teacher.act(run_id, questions[SINGLE], "open")
+    for number, phone in enumerate(phones):
+        assert phone.answer(code, questions[SINGLE], str(number % 3)).status_code == 303
+
+    def physical_order():
+        with app.app_context():
+            return list(
+                db.session.execute(
+                    db.text("SELECT pseudonym FROM response WHERE question_id = :q ORDER BY ctid"),
+                    {"q": questions[SINGLE]},
+                ).scalars()
+            )
+
+    arrived = physical_order()
+    assert arrived != sorted(arrived)  # stored one after the other, as they came in
+    teacher.act(run_id, questions[SINGLE], "close")
+    stored = physical_order()
+    assert stored == sorted(stored) and sorted(stored) == sorted(arrived)
