@@ -25,8 +25,17 @@ POLL_INTERVAL_MS = 2000
 
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
+# A shared storage (Redis) that is down: count in this process and log it once.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True
+# Failed logins per address and account, and per address over all accounts (README, Security).
 LOGIN_FAILURE_LIMIT = "10 per minute"
-JOIN_FAILURE_LIMIT = "20 per 10 minutes"
+LOGIN_ADDRESS_LIMIT = "30 per minute; 300 per day"
+# Wrong join codes per address, over every route that takes a code (README, Security).
+JOIN_FAILURE_LIMIT = "300 per 10 minutes; 3000 per day"
+# Nothing a user sends is this big; larger bodies are refused before they are read.
+MAX_CONTENT_LENGTH = 1024 * 1024
+MAX_FORM_MEMORY_SIZE = 512 * 1024
 
 # Staff sessions end after this long without a request, and this long after login.
 SESSION_IDLE_MINUTES = 120

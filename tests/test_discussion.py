@@ -355,7 +355,9 @@ def test_deleting_a_run_deletes_every_answer(app, live_run, student):
         assert db.session.get(Run, run_id) is None
         assert db.session.scalar(db.select(db.func.count()).select_from(Response)) == 0
         assert db.session.scalar(db.select(db.func.count()).select_from(Question)) == 0
-    assert devices[0].page(code).status_code == 404
+    # The code is unknown now: the phone goes to the join link, which says so.
+    assert devices[0].page(code).status_code == 302
+    assert devices[0].client.get(f"/live/{code}", follow_redirects=True).status_code == 404
 
 
 def test_the_teacher_screen_shows_the_guide_and_prompts_for_the_projector(app, live_run):

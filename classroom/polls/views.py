@@ -53,6 +53,12 @@ def load_own_run():
     return None
 
 
+@bp.app_template_filter("grouped_code")
+def grouped_code(code: str) -> str:
+    """A join code in groups of three, easier to read from the back of the room."""
+    return services.display_code(code)
+
+
 @bp.app_template_global()
 def start_run_form(slug: str, language: str) -> StartRunForm:
     """The form on a module page that starts a run for one of the teacher's classes."""
@@ -140,8 +146,9 @@ def view_model(run: Run) -> dict:
         for q in run.questions
         if q.compare_to in by_key and q.status != "ready"
     }
-    step = flow.current_step(run)
     all_steps = flow.steps(run)
+    step_index = flow.current_index(run, all_steps)
+    step = all_steps[step_index]
     return {
         "run": run,
         "language": language,
@@ -149,7 +156,7 @@ def view_model(run: Run) -> dict:
         "results": results,
         "comparisons": comparisons,
         "step": step,
-        "step_number": min(run.step, len(all_steps) - 1) + 1,
+        "step_number": step_index + 1,
         "step_count": len(all_steps),
         "phases": {p["key"]: p for p in flow.phases(run, language)},
         "guide": _guide(run, step.phase),
@@ -231,7 +238,7 @@ def step(run_id: int, direction: str):
     """Move the projector one step forward or back in the guided flow."""
     if (refused := _open_run_or_409()) is not None:
         return refused
-    flow.go_to(g.run, g.run.step + (1 if direction == "next" else -1))
+    flow.move(g.run, 1 if direction == "next" else -1)
     db.session.commit()
     return redirect(back_to(g.run), 303)
 
