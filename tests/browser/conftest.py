@@ -115,7 +115,7 @@ def server(browser_available, tmp_path_factory):
     )
     flask = [sys.executable, "-m", "flask", "--app", "classroom"]
     with log_path.open("a") as log:
-        for command in (["db", "upgrade"], ["demo"]):
+        for command in (["db", "upgrade"], ["demo", "--i-know-this-is-not-a-server"]):
             subprocess.run(  # noqa: S603 - fixed arguments
                 [*flask, *command], cwd=ROOT, env=env, stdout=log, stderr=log, check=True
             )
