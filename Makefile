@@ -23,7 +23,7 @@ classroom/translations/%/LC_MESSAGES/messages.mo: classroom/translations/%/LC_ME
 run: translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --i-know-this-is-not-a-server
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	FLASK_SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: install
 	$(BIN)/ruff check .

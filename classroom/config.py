@@ -12,6 +12,9 @@ BABEL_TRANSLATION_DIRECTORIES = "translations"
 LANGUAGES = ("nl", "en")
 
 SESSION_COOKIE_HTTPONLY = True
+# None: secure (sent over HTTPS only) unless in debug mode or tests; see security.py.
+SESSION_COOKIE_SECURE = None
+REMEMBER_COOKIE_SECURE = None
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_HTTPONLY = True
 WTF_CSRF_TIME_LIMIT = None  # a lesson can outlast the default hour

@@ -371,3 +371,26 @@ def test_the_teacher_screen_shows_the_guide_and_prompts_for_the_projector(app, l
     assert "Ik voel me thuis in deze klas." in now
     assert "Vraag beide kanten." in now
     assert re.search(r"Stap 3 van \d+", now)
+
+
+@pytest.mark.parametrize(
+    "dodged",
+    [
+        "kan\u200bker",  # zero-width space
+        "kan\u00adker",  # soft hyphen
+        "k\u0430nker",  # Cyrillic a
+        "\u043a\u0430nk\u0435r",  # Cyrillic k, a and e
+        "ｋａｎｋｅｒ",  # fullwidth letters
+        "t\u200dy\u2060fus",  # zero-width joiner, word joiner
+        "wh\u03bfre",  # Greek omicron
+    ],
+)
+def test_the_flag_list_is_not_dodged_with_invisible_or_look_alike_letters(
+    app, live_run, student, dodged
+):
+    teacher, run_id, code, questions = live_run
+    devices = phones(student, code, 5)
+    texts = [f"jij {dodged} joh", "gezellig", "fijn", "samen", "luisteren"]
+    answer_all(teacher, run_id, code, questions[TEXT], devices, texts)
+    flagged = {e.text: e.flagged for e in queue(app, questions[TEXT])}
+    assert flagged == dict.fromkeys(texts, False) | {texts[0]: True}

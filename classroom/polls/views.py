@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from ..accounts.decorators import require_role
 from ..accounts.forms import EmptyForm
+from ..converters import MAX_ID
 from ..coordination.models import Assignment
 from ..coordination.services import assignment_for_teacher
 from ..errors import render_error
@@ -109,7 +110,7 @@ def create():
 
 def _own_assignment(value: str, slug: str, class_id: int) -> Assignment | None:
     """The current teacher's assignment of this module to this class, if that is what it is."""
-    if not value.isdigit():
+    if not value.isdigit() or int(value) > MAX_ID:
         return None
     assignment = assignment_for_teacher(current_user.school, current_user, int(value))
     if assignment is None or assignment.module_slug != slug or assignment.class_id != class_id:
