@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import Staff
+from conftest import Staff, rendered_form
 
 from classroom.accounts.models import Invitation, User
 from classroom.coordination.models import Assignment, SchoolClass
@@ -224,16 +224,18 @@ def test_bad_assignments_are_refused_and_change_nothing(
 
 
 def test_starting_an_assigned_lesson_links_it_and_ending_marks_it_done(app, coordinator, school):
+    assign(coordinator, [school.other_class_id], school.user["id"])
     assign(coordinator, [school.class_id], school.user["id"])
     with app.app_context():
-        assignment_id = db.session.scalar(db.select(Assignment.id))
+        assignment_id = db.session.scalar(
+            db.select(Assignment.id).where(Assignment.class_id == school.class_id)
+        )
+    assert assignment_id != school.class_id  # ids that differ, so no field stands in for another
     page = school.client.get(f"/lessons/sample?assignment={assignment_id}&class={school.class_id}")
-    assert f'value="{assignment_id}"' in page.text
-    response = school.client.post(
-        "/runs/",
-        data={"module": "sample", "school_class": school.class_id, "language": "nl",
-              "assignment": assignment_id},
-    )  # fmt: skip
+    form = rendered_form(page.text, "/runs/")
+    assert form["assignment"] == str(assignment_id)
+    assert form["school_class"] == str(school.class_id)
+    response = school.client.post("/runs/", data=form)
     assert response.status_code == 303
     run_id = int(re.search(r"/runs/(\d+)/", response.location)[1])
     overview = coordinator.client.get("/school/").text
