@@ -40,6 +40,9 @@ JOIN_FAILURE_LIMIT = "300 per 10 minutes; 3000 per day"
 MAX_CONTENT_LENGTH = 1024 * 1024
 MAX_FORM_MEMORY_SIZE = 512 * 1024
 
+# werkzeug's method for new password hashes; only the tests choose a cheap one.
+PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
+
 # Staff sessions end after this long without a request, and this long after login.
 SESSION_IDLE_MINUTES = 120
 SESSION_ABSOLUTE_HOURS = 12

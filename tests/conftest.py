@@ -17,8 +17,9 @@ REAL_LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
 SAMPLE_LESSONS_DIR = Path(__file__).resolve().parent / "fixtures" / "lessons"
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 PASSWORD = "correct horse battery"
-# Hashing is slow on purpose; do it once for every test user.
-PASSWORD_HASH = generate_password_hash(PASSWORD)
+# scrypt is slow on purpose (about 160 ms a login); the tests hash with one cheap round.
+CHEAP_HASH_METHOD = "pbkdf2:sha256:1"
+PASSWORD_HASH = generate_password_hash(PASSWORD, method=CHEAP_HASH_METHOD)
 
 
 def make_test_app(**config):
@@ -31,6 +32,7 @@ def make_test_app(**config):
         "LESSONS_DIR": str(SAMPLE_LESSONS_DIR),
         "SERVER_NAME": "klas.test",
         "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": CHEAP_HASH_METHOD,
     }
     settings.update(config)
     return create_app(settings)

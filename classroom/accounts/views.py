@@ -1,6 +1,7 @@
 """Login and logout of staff."""
 
 import time
+from functools import cache
 
 import click
 from flask import (
@@ -36,8 +37,11 @@ from .services import accept_invitation as accept_invitation_with
 
 bp = Blueprint("accounts", __name__, url_prefix="/auth", cli_group="users")
 
-# Compared against when the e-mail is unknown, so both cases take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Compared against when the e-mail is unknown, so both cases take the same time."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 @login_manager.user_loader
@@ -85,7 +89,8 @@ def login():
         # One hash check for an unknown, a deactivated and an active account alike:
         # the time of the answer must not tell which accounts exist or are switched off.
         if user is None:
-            check_password_hash(_DUMMY_HASH, form.password.data)
+            dummy = _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+            check_password_hash(dummy, form.password.data)
         elif user.check_password(form.password.data) and user.active:
             start_session(user)
             return redirect(local_path(request.args.get("next")) or url_for("main.index"))
