@@ -29,7 +29,7 @@ def database_file(tmp_path):
 @pytest.fixture
 def app(lessons_dir, database_file, monkeypatch):
     """The app on a database file, with a short SQLite busy timeout."""
-    monkeypatch.setattr(extensions, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(extensions, "SQLITE_BUSY_TIMEOUT_MS", 200, raising=False)
     url = DATABASE_URL if ON_POSTGRES else f"sqlite:///{database_file}"
     app = make_test_app(LESSONS_DIR=str(lessons_dir), SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
