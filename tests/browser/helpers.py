@@ -147,7 +147,7 @@ class Teacher:
         self.run_id = int(re.search(r"/runs/(\d+)/present", page.url)[1])
         # The code follows "Join code:" (for screen readers), in groups of three digits.
         shown = page.inner_text(".join-code")
-        self.code = shown.rsplit(":", 1)[-1].replace(" ", "")
+        self.code = re.sub(r"\s", "", shown.rsplit(":", 1)[-1])
         assert re.fullmatch(r"[0-9]{9}", self.code), shown
 
     def act(self, control_page: Page, position: int, action: str) -> None:
