@@ -44,9 +44,20 @@ def _register_blueprints(app: Flask) -> None:
     from .lessons import bp as lessons_bp
     from .main import bp as main_bp
     from .polls import bp as polls_bp
+    from .reports import bp as reports_bp
+    from .signon import bp as signon_bp
     from .student import bp as student_bp
 
-    blueprints = (main_bp, accounts_bp, lessons_bp, polls_bp, student_bp, coordination_bp)
+    blueprints = (
+        main_bp,
+        accounts_bp,
+        lessons_bp,
+        polls_bp,
+        student_bp,
+        coordination_bp,
+        reports_bp,
+        signon_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -3,6 +3,7 @@
 import random
 import sqlite3
 from datetime import date, timedelta
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -13,8 +14,8 @@ from .accounts.services import create_user, find_user_by_email, get_or_create_sc
 from .coordination.models import Assignment, SchoolClass
 from .extensions import db
 from .lessons.content import get_library
-from .polls.answers import purge_run, runs_to_purge, store_answer
-from .polls.services import end_run, open_question, reveal_question, start_run
+from .polls.answers import forget_deleted, purge_run, runs_to_purge, store_answer
+from .polls.services import end_expired_runs, end_run, open_question, reveal_question, start_run
 from .timeutil import now_utc
 
 DEMO_SCHOOL = "Demo College"
@@ -146,12 +147,16 @@ def demo_command(not_a_server: bool) -> None:
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Delete raw answers of lessons past their school's retention period; keep totals."""
+    """End lessons past their time limit; delete raw answers past the retention period."""
+    ended = end_expired_runs()
     runs = runs_to_purge(now_utc())
     for run in runs:
         purge_run(run)
     db.session.commit()
-    click.echo(f"Purged the answers of {len(runs)} lesson(s).")
+    forget_deleted()
+    click.echo(
+        f"Ended {ended} lesson(s) left running. Purged the answers of {len(runs)} lesson(s)."
+    )
 
 
 @click.command("backup")
@@ -166,6 +171,8 @@ def backup_command(target: str) -> None:
             "(restore with pg_restore --clean)."
         )
     source = sqlite3.connect(url.database)
+    Path(target).touch(mode=0o600)
+    Path(target).chmod(0o600)
     destination = sqlite3.connect(target)
     with destination:
         source.backup(destination)

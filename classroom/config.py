@@ -23,6 +23,8 @@ WTF_CSRF_TIME_LIMIT = None  # a lesson can outlast the default hour
 MIN_ANSWERS_DEFAULT = 5
 MIN_ANSWERS_FLOOR = 3
 OPEN_TEXT_MAX_LENGTH = 280
+# A lesson left running ends by itself this long after it started.
+RUN_MAX_HOURS = 12
 # How often a waiting page asks "anything new?", in milliseconds.
 POLL_INTERVAL_MS = 2000
 

@@ -1,5 +1,7 @@
 """Extension objects, created unbound so that models and views can import them."""
 
+import contextlib
+import os
 import sqlite3
 from datetime import datetime
 from typing import Any
@@ -50,14 +52,30 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers and one writer work at once; wait instead of failing when locked."""
+    """WAL lets readers and one writer work at once; wait instead of failing when locked.
+
+    Deleted answers must not stay readable: `secure_delete` overwrites freed
+    pages, and the files are the owner's alone (the log files SQLite creates
+    take the database file's mode).
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
+        for _number, _name, path in cursor.execute("PRAGMA database_list").fetchall():
+            if path:
+                _owner_only(path)
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_MS)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def _owner_only(database: str) -> None:
+    for path in (database, f"{database}-wal", f"{database}-shm"):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if os.stat(path).st_mode & 0o077:
+                os.chmod(path, 0o600)
 
 
 def init_app(app: Flask) -> None:

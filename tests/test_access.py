@@ -17,6 +17,9 @@ PUBLIC_ENDPOINTS = {
     "student.live",
     "student.live_state",
     "student.live_answer",
+    "signon.start",
+    "signon.callback",
+    "signon.logged_out",
 }
 
 

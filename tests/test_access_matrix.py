@@ -29,6 +29,8 @@ SCHOOL_LIST = {
 }
 SCHOOL_ITEM = {**SCHOOL_LIST, "foreign_coordinator": "deny"}
 IN_RUN = {v: "allow" if v == "student" else "join" for v in VISITORS}
+# Every member of staff reads their own school's settings; isolation: test_school_settings.
+SCHOOL_READ = {**SCHOOL_LIST, "teacher": "allow", "other_teacher": "allow"}
 
 MATRIX = {
     "static": ANYONE,
@@ -49,26 +51,34 @@ MATRIX = {
     "student.live": IN_RUN,
     "student.live_state": IN_RUN,
     "student.live_answer": IN_RUN,
-    "coordination.index": SCHOOL_LIST,
-    "coordination.overview_csv": SCHOOL_LIST,
+    "reports.index": SCHOOL_LIST,
+    "reports.overview_csv": SCHOOL_LIST,
     "coordination.teachers": SCHOOL_LIST,
     "coordination.invite": SCHOOL_LIST,
     "coordination.classes": SCHOOL_LIST,
     "coordination.create_class": SCHOOL_LIST,
     "coordination.assignments": SCHOOL_LIST,
     "coordination.create_assignment": SCHOOL_LIST,
-    "coordination.results_index": SCHOOL_LIST,
-    "coordination.citizenship": SCHOOL_LIST,
+    "reports.results_index": SCHOOL_LIST,
+    "reports.citizenship": SCHOOL_LIST,
+    "coordination.settings": SCHOOL_READ,
+    "coordination.update_settings": SCHOOL_LIST,
     "coordination.set_active": SCHOOL_ITEM,
     "coordination.update_class": SCHOOL_ITEM,
     "coordination.archive_class": SCHOOL_ITEM,
     "coordination.delete_assignment": SCHOOL_ITEM,
-    "coordination.results": SCHOOL_ITEM,
-    "coordination.results_csv": SCHOOL_ITEM,
+    "reports.results": SCHOOL_ITEM,
+    "reports.results_csv": SCHOOL_ITEM,
+    "signon.start": ANYONE,
+    "signon.callback": ANY_ANSWER,
+    "signon.logged_out": ANYONE,
+    "signon.settings": SCHOOL_LIST,
+    "signon.remove": SCHOOL_LIST,
 }
 # Every route of a run is the owner's only.
 RUN_ENDPOINTS = (
     "detail", "present", "state", "qr_code", "question_action", "step", "end", "delete",
+    "join_limit",
     "moderate", "add_question", "support", "summary", "summary_csv",
 )  # fmt: skip
 MATRIX.update({f"polls.{name}": OWN_RUN for name in RUN_ENDPOINTS})

@@ -1,5 +1,6 @@
 """The product's anonymity rules, checked on the stored rows themselves."""
 
+from conftest import run_info
 from sqlalchemy import inspect
 
 from classroom.extensions import db
@@ -19,7 +20,9 @@ def answer_everything(teacher, run_id, code, questions, phone):
 def test_a_response_row_holds_only_the_answer_and_a_per_question_pseudonym(app):
     with app.app_context():
         columns = {column["name"] for column in inspect(db.engine).get_columns("response")}
-    assert columns == {"id", "question_id", "pseudonym", "value", "text", "moderation", "flagged"}
+    assert columns == {
+        "id", "question_id", "pseudonym", "value", "text", "moderation", "flagged", "fresh", "batch"
+    }  # fmt: skip
 
 
 def test_no_address_user_agent_or_time_of_a_student_is_stored_anywhere(app, live_run, student):
@@ -124,6 +127,7 @@ def test_scale_results_show_the_distribution_and_the_mean(app, live_run, student
     teacher, run_id, code, questions = live_run
     teacher.act(run_id, questions[SCALE], "open")
     answer_single(student, code, questions[SCALE], [1, 2, 5, 5, 5])
+    teacher.act(run_id, questions[SCALE], "release")
     with app.app_context():
         result = answers.results(db.session.get(Question, questions[SCALE]), "nl")
     assert [o.count for o in result.options] == [1, 1, 0, 0, 3]
@@ -138,6 +142,7 @@ def test_multiple_choice_percentages_are_of_the_students_who_answered(app, live_
         phone = student()
         phone.join(code)
         assert phone.answer(code, questions[MULTIPLE], chosen).status_code == 303
+    teacher.act(run_id, questions[MULTIPLE], "release")
     with app.app_context():
         result = answers.results(db.session.get(Question, questions[MULTIPLE]), "en")
     assert [(o.label, o.count, o.percent) for o in result.options] == [
@@ -145,18 +150,35 @@ def test_multiple_choice_percentages_are_of_the_students_who_answered(app, live_
     ]  # fmt: skip
 
 
-def test_the_school_sets_k_but_never_below_three(app, live_run, student):
-    teacher, run_id, code, questions = live_run
+def test_the_school_sets_k_but_never_below_three(app, teacher, student):
     from classroom.accounts.models import School
 
     with app.app_context():
         db.session.get(School, teacher.user["school_id"]).min_answers = 1
         db.session.commit()
+    run_id = teacher.start_run(teacher.class_id)
+    code, questions = run_info(app, run_id)
     teacher.act(run_id, questions[SINGLE], "open")
     answer_single(student, code, questions[SINGLE], [0, 1])
+    teacher.act(run_id, questions[SINGLE], "release")
     assert "Resultaten verschijnen vanaf 3 antwoorden" in results_page(teacher, run_id)
     answer_single(student, code, questions[SINGLE], [2])
-    assert "Resultaten verschijnen" not in results_page(teacher, run_id)
+    teacher.act(run_id, questions[SINGLE], "release")
+    page = results_page(teacher, run_id)
+    assert "Resultaten verschijnen" not in page and "33%" in page
+
+
+def test_lowering_k_changes_no_running_lesson(app, live_run, student):
+    from classroom.accounts.models import School
+
+    teacher, run_id, code, questions = live_run
+    with app.app_context():
+        db.session.get(School, teacher.user["school_id"]).min_answers = 3
+        db.session.commit()
+    teacher.act(run_id, questions[SINGLE], "open")
+    answer_single(student, code, questions[SINGLE], [0, 1, 2])
+    teacher.act(run_id, questions[SINGLE], "release")
+    assert "Resultaten verschijnen vanaf 5 antwoorden" in results_page(teacher, run_id)
 
 
 def test_open_answers_reach_only_the_teacher_and_only_from_k(app, live_run, student):
@@ -195,15 +217,16 @@ def test_open_answers_are_escaped(app, live_run, student):
 def test_approved_answers_are_listed_in_random_order(app, live_run, student):
     teacher, run_id, code, questions = live_run
     teacher.act(run_id, questions[TEXT], "open")
-    for index in range(8):
+    for index in range(10):  # two batches of k
         phone = student()
         phone.join(code)
         phone.answer(code, questions[TEXT], f"antwoord-{index}")
     with app.app_context():
         question = db.session.get(Question, questions[TEXT])
-        for queued in answers.moderation_queue(question):
+        for queued in answers.moderation_queue(question).answers:
             answers.moderate(question, queued.id, "approved")
+        answers.release(question)
         db.session.commit()
-        orders = {tuple(answers.approved_texts(question)) for _ in range(20)}
+        orders = {answers.results(question, "nl").texts for _ in range(20)}
     assert len(orders) > 1
-    assert all(sorted(order) == sorted(f"antwoord-{i}" for i in range(8)) for order in orders)
+    assert all(sorted(order) == sorted(f"antwoord-{i}" for i in range(10)) for order in orders)

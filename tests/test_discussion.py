@@ -30,7 +30,14 @@ def answer_all(teacher, run_id, code, question_id, devices, values):
 
 def queue(app, question_id):
     with app.app_context():
-        return answers.moderation_queue(db.session.get(Question, question_id))
+        return answers.moderation_queue(db.session.get(Question, question_id)).answers
+
+
+def released(app, teacher, run_id, question_id, language="nl"):
+    """The teacher asks for results; return what the release holds."""
+    teacher.act(run_id, question_id, "release")
+    with app.app_context():
+        return answers.results(db.session.get(Question, question_id), language)
 
 
 def test_hidden_answers_appear_in_no_page_or_export(app, live_run, student):
@@ -65,11 +72,19 @@ def test_a_changed_open_answer_waits_for_approval_again(app, live_run, student):
         teacher.client.post(
             f"/runs/{run_id}/questions/{questions[TEXT]}/answers/{entry.id}/approve"
         )
+    old_ids = {entry.id for entry in queue(app, questions[TEXT])}
     devices[0].answer(code, questions[TEXT], "veranderd")
     states = {entry.text: entry.moderation for entry in queue(app, questions[TEXT])}
-    assert states["veranderd"] == "pending"
-    assert "a1" not in states
-    assert len(states) == 5
+    # The old text is gone; the new one waits for k - 1 others before the teacher sees it.
+    assert "a1" not in states and "veranderd" not in states
+    assert len(states) == 4
+    for device, text in zip(devices[1:], ["b2", "c2", "d2", "e2"], strict=True):
+        device.answer(code, questions[TEXT], text)
+    entries = queue(app, questions[TEXT])
+    states = {entry.text: entry.moderation for entry in entries}
+    assert states == dict.fromkeys(["veranderd", "b2", "c2", "d2", "e2"], "pending")
+    # Every changed text is a new row with a new id: old and new cannot be linked.
+    assert not old_ids & {entry.id for entry in entries}
 
 
 def test_moderating_an_unknown_or_foreign_answer_is_a_404(app, live_run, student):
@@ -124,8 +139,9 @@ def test_the_word_cloud_counts_approved_words_without_stop_words(app, live_run, 
         teacher.client.post(
             f"/runs/{run_id}/questions/{questions[TEXT]}/answers/{entry.id}/approve"
         )
+    teacher.act(run_id, questions[TEXT], "reveal")
     with app.app_context():
-        cloud = answers.word_cloud(db.session.get(Question, questions[TEXT]))
+        cloud = answers.word_cloud(answers.results(db.session.get(Question, questions[TEXT]), "nl"))
     assert cloud == [("luisteren", 1, 3), ("respect", 2, 4), ("samen", 3, 6)]
     teacher.act(run_id, questions[TEXT], "reveal")
     presenter = teacher.client.get(f"/runs/{run_id}/present").text
@@ -142,8 +158,7 @@ def test_ranking_answers_give_average_places(app, live_run, student):
         data = {f"place_{i}": str(place) for i, place in enumerate(places)}
         response = device.client.post(f"/live/{code}/questions/{questions[RANKING]}", data=data)
         assert response.status_code == 303
-    with app.app_context():
-        result = answers.results(db.session.get(Question, questions[RANKING]), "nl")
+    result = released(app, teacher, run_id, questions[RANKING])
     assert result.ranks == (("Vriendschap", 1.6), ("Eerlijkheid", 1.8), ("Plezier", 2.6))
 
 
@@ -165,8 +180,7 @@ def test_an_estimate_shows_the_median_and_then_the_real_figure(app, live_run, st
     answer_all(
         teacher, run_id, code, questions[ESTIMATE], devices, ["40", "10", "25", "60", "5", "30"]
     )
-    with app.app_context():
-        result = answers.results(db.session.get(Question, questions[ESTIMATE]), "nl")
+    result = released(app, teacher, run_id, questions[ESTIMATE])
     assert result.median == 27.5
     assert result.answer == 3
     assert [o.count for o in result.options][:7] == [1, 1, 1, 1, 1, 0, 1]
@@ -204,9 +218,9 @@ def test_pre_post_comparison_with_exact_figures(app, live_run, student):
     devices = phones(student, code, 5)
     answer_all(teacher, run_id, code, questions[SCALE], devices, ["1", "2", "3", "3", "5"])
     answer_all(teacher, run_id, code, questions[SCALE_POST], devices, ["3", "3", "4", "4", "4"])
+    before, after = (released(app, teacher, run_id, questions[i]) for i in (SCALE, SCALE_POST))
     with app.app_context():
-        pre, post = (db.session.get(Question, questions[i]) for i in (SCALE, SCALE_POST))
-        comparison = answers.compare(pre, post, "nl")
+        comparison = answers.compare(db.session.get(Question, questions[SCALE]), before, after)
     assert comparison.before.mean == 2.8 and comparison.after.mean == 3.6
     assert round(comparison.mean_change, 2) == 0.8
     assert comparison.shares[0] == ("1", 20, 0, -20)
@@ -224,9 +238,10 @@ def test_no_comparison_while_either_side_is_below_k(app, live_run, student):
     devices = phones(student, code, 5)
     answer_all(teacher, run_id, code, questions[SCALE], devices, ["1", "2", "3", "3", "5"])
     answer_all(teacher, run_id, code, questions[SCALE_POST], devices[:4], ["3", "3", "4", "4"])
+    before, after = (released(app, teacher, run_id, questions[i]) for i in (SCALE, SCALE_POST))
+    assert after is None
     with app.app_context():
-        pre, post = (db.session.get(Question, questions[i]) for i in (SCALE, SCALE_POST))
-        assert answers.compare(pre, post, "nl") is None
+        assert answers.compare(db.session.get(Question, questions[SCALE]), before, after) is None
     page = teacher.client.get(f"/runs/{run_id}").text
     assert "De vergelijking verschijnt zodra beide vragen genoeg antwoorden hebben." in page
     assert "Verandering van het gemiddelde" not in page

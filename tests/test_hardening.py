@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from classroom.accounts.models import User
 from classroom.extensions import db
 from classroom.polls import answers
-from classroom.polls.models import Question, Response, ResultSnapshot, Run
+from classroom.polls.models import Question, Response, ResultRelease, Run
 from classroom.timeutil import now_utc
 
 SINGLE, TEXT = 1, 3
@@ -178,7 +178,7 @@ def answered_run(app, teacher, student, values=(0, 1, 1, 2, 1)):
         phone.answer(code, questions[TEXT], "iets open")
     with app.app_context():
         queue = answers.moderation_queue(db.session.get(Question, questions[TEXT]))
-    for entry in queue:
+    for entry in queue.answers:
         teacher.client.post(
             f"/runs/{run_id}/questions/{questions[TEXT]}/answers/{entry.id}/approve"
         )
@@ -207,9 +207,9 @@ def test_purge_deletes_old_raw_answers_and_keeps_the_suppressed_totals(
         assert remaining == 0  # nothing older than the retention period remains
         assert db.session.get(Run, recent).purged_at is None
         snapshots = db.session.scalars(
-            db.select(ResultSnapshot).where(ResultSnapshot.question_id.in_(old_questions))
+            db.select(ResultRelease).where(ResultRelease.question_id.in_(old_questions))
         ).all()
-        assert all(s.results is None or "texts" not in s.results for s in snapshots)
+        assert all(s.results is None or not s.results.get("texts") for s in snapshots)
     summary_after = teacher.client.get(f"/runs/{old}/summary.csv").text
     kept = [line for line in summary_before.splitlines() if "iets open" not in line]
     assert summary_after.splitlines() == kept  # the same totals, without the open answers

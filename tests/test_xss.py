@@ -66,7 +66,7 @@ def test_user_text_is_escaped_everywhere(app, make_user, make_class, student, pa
         phone.join(code)
         phone.answer(code, questions[3], payload)
     with app.app_context():
-        for entry in answers.moderation_queue(db.session.get(Question, questions[3])):
+        for entry in answers.moderation_queue(db.session.get(Question, questions[3])).answers:
             answers.moderate(db.session.get(Question, questions[3]), entry.id, "approved")
         db.session.commit()
     teacher.act(run_id, questions[3], "reveal")
@@ -106,9 +106,10 @@ def test_open_answers_cannot_become_spreadsheet_formulas(app, live_run, student,
         phone.answer(code, questions[3], formula)
     with app.app_context():
         question = db.session.get(Question, questions[3])
-        for entry in answers.moderation_queue(question):
+        for entry in answers.moderation_queue(question).answers:
             answers.moderate(question, entry.id, "approved")
         db.session.commit()
+    teacher.act(run_id, questions[3], "reveal")
     text = teacher.client.get(f"/runs/{run_id}/summary.csv").text.lstrip("\ufeff")
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     assert "'" + formula in cells

@@ -92,6 +92,9 @@ def login():
             dummy = _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
             check_password_hash(dummy, form.password.data)
         elif user.check_password(form.password.data) and user.active:
+            if _password_refused(user):
+                flash(_("Your school lets you log in with your school account only."), "error")
+                return render_template("accounts/login.html", form=form), 403
             start_session(user)
             return redirect(local_path(request.args.get("next")) or url_for("main.index"))
         flash(_("E-mail address or password is not correct."), "error")
@@ -107,9 +110,18 @@ def logout():
         # A new token also ends copies of this session's cookie, and every other session.
         current_user.session_token = new_session_token()
         db.session.commit()
+        after = local_path(session.get("after_logout"))  # e.g. the provider's logout, offered
         end_session()
         flash(_("You are logged out."), "info")
+        if after:
+            return redirect(after)
     return redirect(url_for("main.index"))
+
+
+def _password_refused(user: User) -> bool:
+    """Whether a feature above accounts (school sign-on) refuses this user a password login."""
+    checks = current_app.extensions.get("password_login_checks", [])
+    return any(check(user) for check in checks)
 
 
 def start_session(user: User) -> None:

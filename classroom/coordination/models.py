@@ -1,11 +1,11 @@
-"""Classes of a school and the teachers who teach them."""
+"""Classes of a school, the teachers who teach them, and the history of its settings."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -13,6 +13,7 @@ from ..timeutil import now_utc
 
 if TYPE_CHECKING:
     from ..accounts.models import School, User
+    from ..polls.models import Run
 
 LEVELS = ("vmbo", "havo", "vwo")
 
@@ -34,6 +35,8 @@ class SchoolClass(db.Model):
     name: Mapped[str] = mapped_column(String(60))
     level: Mapped[str] = mapped_column(String(10))
     year: Mapped[int]
+    # Number of students; a lesson refuses phones beyond it (plus two). None: unknown.
+    size: Mapped[int | None]
     archived_at: Mapped[datetime | None]
 
     school: Mapped[School] = relationship(back_populates="classes")
@@ -55,9 +58,25 @@ class Assignment(db.Model):
 
     school_class: Mapped[SchoolClass] = relationship()
     teacher: Mapped[User] = relationship()
+    # Deleting the assignment unlinks its runs (the ORM sets their assignment to None).
+    runs: Mapped[list[Run]] = relationship(back_populates="assignment")
 
     def status(self, today: date) -> str:
         """'done' once a linked run ended, 'overdue' after the due date, else 'planned'."""
         if self.done_at is not None:
             return "done"
         return "overdue" if self.due_on < today else "planned"
+
+
+class SettingChange(db.Model):
+    """One change of a school setting: who made it, the old and new value, and when."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    # The name is kept as it was, so the list still reads right after an account goes.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    user_name: Mapped[str] = mapped_column(String(120))
+    setting: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(default=now_utc)

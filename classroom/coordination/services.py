@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func
 
 from ..accounts.models import School, User, new_session_token
 from ..extensions import db
-from ..polls.models import Run
-from ..timeutil import now_utc
+from ..lessons.content import get_library
 from .models import Assignment, SchoolClass
+
+
+def module_titles(language: str) -> dict[str, str]:
+    """Every module of the library by slug, with its title in the language."""
+    return {module.slug: module.text(language).title for module in get_library().modules.values()}
 
 
 class CoordinationError(ValueError):
@@ -148,60 +151,3 @@ def assignment_for_teacher(school: School, teacher: User, assignment_id: int) ->
             Assignment.teacher_id == teacher.id,
         )
     )
-
-
-def runs_this_year(school: School, today: date) -> list[Run]:
-    """The school's runs since the start of the school year."""
-    start = datetime.combine(school_year_start(today), datetime.min.time(), now_utc().tzinfo)
-    return list(
-        db.session.scalars(
-            db.select(Run).where(Run.school_id == school.id, Run.created_at >= start)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class Cell:
-    """The state of one module for one class in the overview."""
-
-    status: str  # planned | overdue | done | own-choice | running | ""
-    due_on: date | None = None
-    runs: int = 0
-
-
-def overview(school: School, classes: list[SchoolClass], slugs: list[str], today: date):
-    """The class-by-module matrix of assignment and run states for this school year."""
-    runs = runs_this_year(school, today)
-    assignments = assignments_of(school)
-    cells: dict[tuple[int, str], Cell] = {}
-    for school_class in classes:
-        for slug in slugs:
-            cells[(school_class.id, slug)] = _cell(school_class, slug, runs, assignments, today)
-    return cells
-
-
-def _cell(school_class, slug, runs, assignments, today) -> Cell:
-    own = [r for r in runs if r.class_id == school_class.id and r.module_slug == slug]
-    planned = [a for a in assignments if a.class_id == school_class.id and a.module_slug == slug]
-    if planned:
-        latest = max(planned, key=lambda a: (a.done_at is None, a.due_on))
-        status = latest.status(today)
-        if status != "done" and any(r.is_open for r in own):
-            status = "running"
-        return Cell(status, latest.due_on, len(own))
-    if own:
-        return Cell("own-choice", None, len(own))
-    return Cell("")
-
-
-def values_covered(classes: list[SchoolClass], runs: list[Run], values_of: dict[str, tuple]):
-    """Per class: the citizenship values of the modules it did (an ended run) this year."""
-    covered: dict[int, dict[str, list[str]]] = {c.id: {} for c in classes}
-    for run in runs:
-        if run.class_id not in covered or run.is_open:
-            continue
-        for value in values_of.get(run.module_slug, ()):
-            covered[run.class_id].setdefault(value, [])
-            if run.module_slug not in covered[run.class_id][value]:
-                covered[run.class_id][value].append(run.module_slug)
-    return covered

@@ -5,7 +5,6 @@ from datetime import date
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -23,15 +22,10 @@ from ..accounts.decorators import require_role
 from ..accounts.forms import EmptyForm
 from ..errors import render_error
 from ..extensions import db
-from ..lessons.content import get_library
-from ..lessons.labels import label
-from ..polls import answers
-from ..polls.models import Run
 from ..timeutil import now_utc
 from . import services
-from .exports import csv_response
 from .forms import AssignmentForm, ClassForm, InvitationForm
-from .models import LEVELS, Assignment
+from .models import Assignment
 
 bp = Blueprint("coordination", __name__, url_prefix="/school")
 
@@ -44,10 +38,15 @@ ERRORS = {
 }
 
 
+# Pages the school's teachers may read too; what they show is decided in the view.
+OPEN_TO_TEACHERS = {"coordination.settings"}
+
+
 @bp.before_request
 def coordinators_only():
-    """Only the school's coordinators; every query below goes through g.school."""
-    if (response := require_role("coordinator")) is not None:
+    """Only the school's coordinators (teachers: read-only pages); queries go through g.school."""
+    roles = ("teacher", "coordinator") if request.endpoint in OPEN_TO_TEACHERS else ("coordinator",)
+    if (response := require_role(*roles)) is not None:
         return response
     g.school = current_user.school
     return None
@@ -58,53 +57,7 @@ def _today() -> date:
 
 
 def _module_titles() -> dict[str, str]:
-    language = str(get_locale())
-    modules = get_library().modules.values()
-    return {module.slug: module.text(language).title for module in modules}
-
-
-def _school_k() -> int:
-    return max(g.school.school_min_answers, current_app.config["MIN_ANSWERS_FLOOR"])
-
-
-@bp.get("/")
-def index():
-    """The class-by-module overview of this school year, filterable by level and year."""
-    level = request.args.get("level", "")
-    year = request.args.get("year", type=int)
-    classes = [
-        c
-        for c in services.classes_of(g.school)
-        if (not level or c.level == level) and (year is None or c.year == year)
-    ]
-    titles = _module_titles()
-    cells = services.overview(g.school, classes, list(titles), _today())
-    return render_template(
-        "coordination/index.html",
-        classes=classes,
-        titles=titles,
-        cells=cells,
-        levels=LEVELS,
-        years=sorted({c.year for c in services.classes_of(g.school)}),
-        level=level,
-        year=year,
-    )
-
-
-@bp.get("/overview.csv")
-def overview_csv():
-    """The overview as CSV: one row per class and module."""
-    classes = services.classes_of(g.school)
-    titles = _module_titles()
-    cells = services.overview(g.school, classes, list(titles), _today())
-    rows = [
-        [c.name, c.level, c.year, slug, titles[slug], cell.status, cell.due_on or "", cell.runs]
-        for c in classes
-        for slug in titles
-        if (cell := cells[(c.id, slug)]).status
-    ]
-    header = ["class", "level", "year", "module", "title", "status", "due", "runs"]
-    return csv_response(header, rows, "overview.csv")
+    return services.module_titles(str(get_locale()))
 
 
 @bp.get("/teachers")
@@ -314,91 +267,6 @@ def delete_assignment(assignment_id: int):
             Assignment.id == assignment_id, Assignment.school_id == g.school.id
         )
     ) or abort(404)
-    for run in db.session.scalars(db.select(Run).where(Run.assignment_id == assignment.id)):
-        run.assignment_id = None
     db.session.delete(assignment)
     db.session.commit()
     return redirect(url_for("coordination.assignments"), 303)
-
-
-def _module_runs(slug: str) -> list[Run]:
-    return list(
-        db.session.scalars(
-            db.select(Run).where(Run.school_id == g.school.id, Run.module_slug == slug)
-        )
-    )
-
-
-@bp.get("/results")
-def results_index():
-    """The modules the school has given, with the number of runs of each."""
-    counts = dict(
-        db.session.execute(
-            db.select(Run.module_slug, db.func.count())
-            .where(Run.school_id == g.school.id)
-            .group_by(Run.module_slug)
-        ).all()
-    )
-    return render_template(
-        "coordination/results_index.html", counts=counts, titles=_module_titles()
-    )
-
-
-def _school_results(slug: str):
-    runs = _module_runs(slug)
-    if not runs:
-        abort(404)
-    results = answers.school_results(runs, _school_k(), str(get_locale()))
-    return runs, results
-
-
-@bp.get("/results/<slug>")
-def results(slug: str):
-    """A module's results over all the school's classes, with suppression applied."""
-    runs, results = _school_results(slug)
-    return render_template(
-        "coordination/results.html",
-        slug=slug,
-        title=_module_titles().get(slug, slug),
-        runs=runs,
-        results=results,
-        comparisons=answers.school_comparisons(results),
-        k=_school_k(),
-    )
-
-
-@bp.get("/results/<slug>.csv")
-def results_csv(slug: str):
-    """The same aggregated results as CSV; suppressed cells read '<k'."""
-    _runs, results = _school_results(slug)
-    hidden = f"<{_school_k()}"
-    rows = [
-        [slug, r.key, r.question, option.label,
-         option.count if option.count is not None else hidden,
-         option.percent if option.percent is not None else hidden, r.total, r.runs]
-        for r in results
-        for option in r.options
-    ]  # fmt: skip
-    header = ["module", "question", "text", "option", "count", "percent", "answers", "runs"]
-    return csv_response(header, rows, f"results-{slug}.csv")
-
-
-@bp.get("/citizenship")
-def citizenship():
-    """Which basic values of the citizenship law each class covered this school year."""
-    library = get_library()
-    language = str(get_locale())
-    values_of = {slug: module.text(language).values for slug, module in library.modules.items()}
-    classes = services.classes_of(g.school)
-    covered = services.values_covered(
-        classes, services.runs_this_year(g.school, _today()), values_of
-    )
-    return render_template(
-        "coordination/citizenship.html",
-        classes=classes,
-        covered=covered,
-        titles=_module_titles(),
-        values=("freedom", "equality", "solidarity"),
-        year_start=services.school_year_start(_today()),
-        label=label,
-    )

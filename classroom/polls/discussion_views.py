@@ -10,7 +10,7 @@ from ..errors import render_error
 from ..extensions import db
 from . import answers, flow, services
 from .forms import OwnQuestionForm
-from .views import back_to, bp, question_or_404, view_model
+from .views import back_to, bp, question_or_404, render_detail, view_model
 
 
 @bp.post(
@@ -26,6 +26,8 @@ def moderate(run_id: int, question_id: int, answer_id: str, decision: str):
     state = "approved" if decision == "approve" else "hidden"
     if not answers.moderate(question, response_id, state):
         abort(404)
+    if question.revealed:
+        answers.release(question)
     g.run.touch()
     db.session.commit()
     return redirect(back_to(g.run), 303)
@@ -38,11 +40,7 @@ def add_question(run_id: int):
         return render_error(409, _("This lesson has ended."))
     form = OwnQuestionForm()
     if not form.validate_on_submit():
-        context = view_model(g.run)
-        queues = {q.id: answers.moderation_queue(q) for q in g.run.questions if q.type == "text"}
-        return render_template(
-            "polls/detail.html", queues=queues, question_form=form, **context
-        ), 400
+        return render_detail(form, 400)
     step = flow.current_step(g.run)
     phases = flow.phases(g.run, g.run.language)
     phase = step.phase or (phases[0]["key"] if phases else "own")
@@ -71,17 +69,21 @@ def summary_csv(run_id: int):
     """The summary as CSV: one row per option (k-suppressed), approved open answers."""
     rows = []
     language = g.run.language
+    released = answers.run_results(g.run, language)
+    counts = answers.count_answers_per_question(g.run)
+    fewer = _("fewer than 3")
     for question in g.run.questions:
         if not question.is_shown_to_class:
             continue
         wording = question.text(language)["question"]
-        result = answers.results(question, language)
+        result = released[question.id]
         if result is None:
-            rows.append([question.key, wording, "", "", "", answers.count_answers(question)])
+            rows.append([question.key, wording, "", "", "", counts.get(question.id, 0)])
             continue
         for option in result.options:
-            rows.append([question.key, wording, option.label, option.count, option.percent,
-                         result.total])  # fmt: skip
+            count = fewer if option.hidden else option.count
+            percent = "" if option.hidden else option.percent
+            rows.append([question.key, wording, option.label, count, percent, result.total])
         for text in result.texts:
             rows.append([question.key, wording, text, "", "", result.total])
     header = ["question", "text", "answer", "count", "percent", "answers"]

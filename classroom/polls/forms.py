@@ -14,13 +14,16 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..coordination.models import SchoolClass, class_teacher
 from ..extensions import db
 from ..languages import language_choices
 from ..lessons.labels import label
 from .models import CHOICE_TYPES, MAX_RANKED
+
+MAX_CLASS_SIZE = 60
+MAX_JOIN_LIMIT = 200
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -52,6 +55,10 @@ class StartRunForm(FlaskForm):
         _l("Language of the lesson"),
         choices=language_choices(),
         validators=[InputRequired()],
+    )
+    class_size = IntegerField(
+        _l("Students in the class"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_CLASS_SIZE)],
     )
 
     def set_classes(self, classes: list[SchoolClass]) -> None:
@@ -120,3 +127,12 @@ class OwnQuestionForm(FlaskForm):
             "answer": None,
             "discuss": {"ask": [], "split": None, "unanimous": None, "alone": None},
         }
+
+
+class JoinLimitForm(FlaskForm):
+    """How many phones may join a running lesson."""
+
+    limit = IntegerField(
+        _l("Phones that may join"),
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_JOIN_LIMIT)],
+    )

@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, inspect
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, inspect, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..timeutil import now_utc
+from ..timeutil import as_utc, now_utc
 
 if TYPE_CHECKING:
     from ..accounts.models import School, User
@@ -47,15 +47,22 @@ class Run(db.Model):
     step_key: Mapped[str] = mapped_column(String(60), default="rules", server_default="rules")
     # Set when the teacher sends every student screen the support message.
     support_shown: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The class k when the run started: a school lowering k later changes no running lesson.
+    min_answers: Mapped[int | None]
+    # Devices that joined, and how many may (class size + 2; None: no limit).
+    joined: Mapped[int] = mapped_column(default=0, server_default="0")
+    join_limit: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     ended_at: Mapped[datetime | None]
+    # A lesson left running ends by itself at this moment.
+    expires_at: Mapped[datetime | None]
     # Set when the raw answers were deleted after the retention period.
     purged_at: Mapped[datetime | None]
 
     school: Mapped[School] = relationship()
     school_class: Mapped[SchoolClass] = relationship()
     teacher: Mapped[User] = relationship()
-    assignment: Mapped[Assignment | None] = relationship()
+    assignment: Mapped[Assignment | None] = relationship(back_populates="runs")
     questions: Mapped[list[Question]] = relationship(
         back_populates="run", order_by="Question.position", cascade="all, delete-orphan"
     )
@@ -63,7 +70,19 @@ class Run(db.Model):
     @property
     def is_open(self) -> bool:
         """Tell whether students can still join and answer."""
-        return self.ended_at is None
+        return self.ended_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        """Whether the run outlived its time limit without being ended."""
+        return self.expires_at is not None and as_utc(self.expires_at) <= now_utc()
+
+    @property
+    def end_time(self) -> datetime | None:
+        """When the run ended, by the teacher or by its time limit; None while open."""
+        if self.ended_at is not None:
+            return as_utc(self.ended_at)
+        return as_utc(self.expires_at) if self.is_expired else None
 
     def title(self, language: str) -> str:
         """Return the module title in the language, falling back to the run's."""
@@ -100,6 +119,8 @@ class Question(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="ready")
     revealed: Mapped[bool] = mapped_column(default=False)
     added_by_teacher: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Feeling at home, safe, excluded: a count of 1 or 2 is never shown.
+    sensitive: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     run: Mapped[Run] = relationship(back_populates="questions")
 
@@ -147,17 +168,37 @@ class Response(db.Model):
     moderation: Mapped[str | None] = mapped_column(String(10))
     # Open answers only: the word list found a slur or threat in it.
     flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Added or changed since the question's last release.
+    fresh: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Open answers only: the batch in which it reached the teacher (None: not yet).
+    batch: Mapped[int | None]
 
 
-class ResultSnapshot(db.Model):
-    """What remains of a question once its raw answers are purged: suppressed totals only.
+class ResultRelease(db.Model):
+    """The frozen results of a question: what every view and export shows.
 
-    `results` is None when the question had fewer than k answers; otherwise it
-    holds the option counts (no open texts). Only `polls.answers` uses this table.
+    A release is made when the teacher asks for results, and again only once at
+    least k answers were added or changed since the last one. `results` holds
+    suppressed figures (and approved texts); None keeps only the number of
+    answers, for a question whose raw answers were purged before any release.
+    Only `polls.answers` uses this table.
     """
 
     question_id: Mapped[int] = mapped_column(
         ForeignKey("question.id", ondelete="CASCADE"), primary_key=True
     )
+    number: Mapped[int] = mapped_column(default=1)
     total: Mapped[int]
     results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class SchoolRelease(db.Model):
+    """The frozen school-wide figures of one module; see `polls.answers.school`."""
+
+    school_id: Mapped[int] = mapped_column(
+        ForeignKey("school.id", ondelete="CASCADE"), primary_key=True
+    )
+    module_slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    number: Mapped[int] = mapped_column(default=1)
+    # Per question key: the runs it counts, its totals and its figures.
+    questions: Mapped[dict[str, Any]] = mapped_column(JSON)

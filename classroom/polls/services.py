@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import timedelta
 from typing import TYPE_CHECKING
+
+from flask import current_app
 
 from ..extensions import db
 from ..timeutil import now_utc
+from . import answers
 from .models import Question, Run
 
 if TYPE_CHECKING:
@@ -56,6 +60,7 @@ def find_run_by_code(code: str) -> Run | None:
 def start_run(module: Module, school_class: SchoolClass, teacher: User, language: str) -> Run:
     """Create a run and copy the module's polls into it, in every language."""
     text = module.text(language)
+    started = now_utc()
     run = Run(
         school_id=school_class.school_id,
         class_id=school_class.id,
@@ -64,6 +69,10 @@ def start_run(module: Module, school_class: SchoolClass, teacher: User, language
         titles={lang: module.texts[lang].title for lang in module.texts},
         language=text.language,
         join_code=new_join_code(),
+        min_answers=school_class.school.min_answers,
+        join_limit=join_limit_for(school_class.size),
+        created_at=started,
+        expires_at=started + timedelta(hours=current_app.config["RUN_MAX_HOURS"]),
         phases={
             lang: [{"key": p.key, "title": p.title, "minutes": p.minutes} for p in t.phases]
             for lang, t in module.texts.items()
@@ -78,6 +87,7 @@ def start_run(module: Module, school_class: SchoolClass, teacher: User, language
                 type=poll.type,
                 compare_to=poll.compare_to,
                 correct=poll.correct,
+                sensitive=getattr(poll, "sensitive", False),
                 content={
                     lang: module.texts[lang].polls[position].as_content() for lang in module.texts
                 },
@@ -86,6 +96,25 @@ def start_run(module: Module, school_class: SchoolClass, teacher: User, language
     db.session.add(run)
     db.session.flush()
     return run
+
+
+def join_limit_for(class_size: int | None) -> int | None:
+    """How many phones may join a lesson of a class this size: two spare for a flat battery."""
+    return class_size + JOIN_SPARE if class_size else None
+
+
+JOIN_SPARE = 2
+
+
+def admit(run: Run) -> bool:
+    """Count one more phone in, unless the lesson is full; atomic across workers."""
+    admitted = db.session.execute(
+        db.update(Run)
+        .where(Run.id == run.id, (Run.join_limit.is_(None)) | (Run.joined < Run.join_limit))
+        .values(joined=Run.joined + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return admitted == 1
 
 
 def current_question(run: Run) -> Question | None:
@@ -111,7 +140,7 @@ def open_question(question: Question) -> None:
     run = question.run
     for other in run.questions:
         if other.status == "open" and other is not question:
-            other.status = "closed"
+            close_question(other)
     question.status = "open"
     question.revealed = False
     run.current_position = question.position
@@ -119,28 +148,53 @@ def open_question(question: Question) -> None:
 
 
 def close_question(question: Question) -> None:
-    """Stop accepting answers to a question."""
+    """Stop accepting answers to a question; its rows lose their order of arrival."""
+    if question.status == "open":
+        db.session.flush()
+        answers.seal(question)
     question.status = "closed"
     question.run.touch()
 
 
-def reveal_question(question: Question) -> None:
-    """Close a question and show its results to the class."""
-    question.status = "closed"
+def release_results(question: Question) -> bool:
+    """Release the question's results to the teacher's screen, if the rule allows."""
+    made = answers.release(question)
+    question.run.touch()
+    return made
+
+
+def reveal_question(question: Question) -> bool:
+    """Close a question and show its (released) results to the class."""
+    close_question(question)
     question.revealed = True
     question.run.current_position = question.position
-    question.run.touch()
+    return release_results(question)
 
 
-def end_run(run: Run) -> None:
-    """End a run: its code stops working, its questions close, its assignment is done."""
+def end_run(run: Run, at=None) -> None:
+    """End a run: its code stops working, its questions close and release what they may.
+
+    `at` is when the run ended (its time limit, for a run that ended by itself).
+    """
     for question in run.questions:
         if question.status == "open":
-            question.status = "closed"
-    run.ended_at = now_utc()
+            close_question(question)
+        if question.status == "closed":
+            answers.release(question)
+    run.ended_at = at or now_utc()
     if run.assignment is not None and run.assignment.done_at is None:
         run.assignment.done_at = run.ended_at
     run.touch()
+
+
+def end_expired_runs() -> int:
+    """End every run that outlived its time limit, as of that limit; return how many."""
+    expired = db.session.scalars(
+        db.select(Run).where(Run.ended_at.is_(None), Run.expires_at <= now_utc())
+    ).all()
+    for run in expired:
+        end_run(run, at=run.expires_at)
+    return len(expired)
 
 
 def add_question(run: Run, phase: str, kind: str, content: dict) -> Question:

@@ -27,7 +27,7 @@ from ..errors import render_error
 from ..extensions import db
 from ..lessons.content import get_library
 from . import answers, flow, services
-from .forms import OwnQuestionForm, StartRunForm, teachable_classes
+from .forms import JoinLimitForm, OwnQuestionForm, StartRunForm, teachable_classes
 from .models import Question, Run
 
 bp = Blueprint("polls", __name__, url_prefix="/runs")
@@ -35,6 +35,7 @@ bp = Blueprint("polls", __name__, url_prefix="/runs")
 QUESTION_ACTIONS = {
     "open": services.open_question,
     "close": services.close_question,
+    "release": services.release_results,
     "reveal": services.reveal_question,
     "skip": services.skip_question,
     "restore": services.restore_question,
@@ -97,6 +98,8 @@ def create():
         flash(_("Choose one of your classes and a language."), "error")
         return redirect(url_for("lessons.detail", slug=module.slug)), 303
     school_class = next(c for c in classes if c.id == form.school_class.data)
+    if form.class_size.data:
+        school_class.size = form.class_size.data
     assignment = None
     if form.assignment.data:
         assignment = _own_assignment(form.assignment.data, module.slug, school_class.id)
@@ -135,15 +138,13 @@ def _guide(run: Run, phase: str | None):
 
 
 def view_model(run: Run) -> dict:
-    """Everything the control, projector and summary pages show of a run."""
+    """Everything the control, projector and summary pages show of a run: releases only."""
     language = run.language  # the lesson's language, chosen at the start
     counts = answers.count_answers_per_question(run)
-    results = {
-        q.id: answers.results(q, language) for q in run.questions if q.status not in ("ready",)
-    }
+    results = answers.run_results(run, language)
     by_key = {q.key: q for q in run.questions}
     comparisons = {
-        q.id: answers.compare(by_key[q.compare_to], q, language)
+        q.id: answers.compare(by_key[q.compare_to], results[by_key[q.compare_to].id], results[q.id])
         for q in run.questions
         if q.compare_to in by_key and q.status != "ready"
     }
@@ -164,6 +165,7 @@ def view_model(run: Run) -> dict:
         "ground_rules": get_library().ground_rules.get(language),
         "current": step.question,
         "k": answers.min_answers(run),
+        "class_size": run.school_class.size,
         "join_url": url_for("student.join_link", code=run.join_code, _external=True),
         "join_form_url": url_for("student.join", _external=True),
         "action_form": EmptyForm(),
@@ -173,11 +175,30 @@ def view_model(run: Run) -> dict:
 @bp.get("/<int:run_id>")
 def detail(run_id: int):
     """The teacher's own screen: the guide and prompts for what the projector shows."""
-    context = view_model(g.run)
-    queues = {q.id: answers.moderation_queue(q) for q in g.run.questions if q.type == "text"}
+    return render_detail(OwnQuestionForm(formdata=None))
+
+
+def render_detail(question_form: OwnQuestionForm, status: int = 200):
+    """The teacher's screen with the moderation queues and the own-question form."""
+    run = g.run
+    if run.ended_at is None and run.is_expired:
+        services.end_run(run, at=run.expires_at)
+        db.session.commit()
+    queues = {q.id: answers.moderation_queue(q) for q in run.questions if q.type == "text"}
+    pending = {
+        q.id: answers.pending_changes(q)
+        for q in run.questions
+        if q.status in ("open", "closed") and q.type != "text"
+    }
+    context = view_model(run)
     return render_template(
-        "polls/detail.html", queues=queues, question_form=OwnQuestionForm(formdata=None), **context
-    )
+        "polls/detail.html",
+        queues=queues,
+        pending=pending,
+        question_form=question_form,
+        limit_form=JoinLimitForm(formdata=None, limit=run.join_limit),
+        **context,
+    ), status
 
 
 @bp.get("/<int:run_id>/present")
@@ -185,21 +206,27 @@ def present(run_id: int):
     """The projector: join code, link and QR, then one step of the lesson at a time."""
     context = view_model(g.run)
     current = context["current"]
-    cloud = answers.word_cloud(current) if current is not None and current.type == "text" else []
+    cloud = []
+    if current is not None and current.type == "text":
+        cloud = answers.word_cloud(context["results"].get(current.id))
     return render_template("polls/present.html", cloud=cloud, **context)
 
 
 @bp.get("/<int:run_id>/state")
 def state(run_id: int):
-    """What the teacher's pages poll: the run's version and the current answer count."""
+    """What the teacher's pages poll: the version, answers so far and phones joined.
+
+    A new batch of open answers for the teacher counts as a new version of the page.
+    """
     run = g.run
     # One count by position: the projector asks every few seconds, and needs no question rows.
     position = run.current_position
-    count = answers.count_answers_at(run, position) if position is not None else 0
-    etag = f"{run.version}-{count}"
+    count, batched = answers.count_answers_at(run, position) if position is not None else (0, 0)
+    version = f"{run.version}.{batched}"
+    etag = f"{version}-{count}-{run.joined}"
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    response = jsonify(version=run.version, answers=count, open=run.is_open)
+    response = jsonify(version=version, answers=count, joined=run.joined, open=run.is_open)
     response.set_etag(etag)
     return response
 
@@ -227,9 +254,42 @@ def question_action(run_id: int, question_id: int, action: str):
     question = question_or_404(question_id)
     if (refused := _open_run_or_409()) is not None:
         return refused
-    QUESTION_ACTIONS[action](question)
+    if action == "release" and question.status not in ("open", "closed"):
+        abort(404)
+    made = QUESTION_ACTIONS[action](question)
     if action in ("open", "reveal"):
         flow.sync_to_question(g.run, question)
+    db.session.commit()
+    if action in ("release", "reveal") and not made:
+        flash(_no_new_release(question), "info")
+    return redirect(back_to(g.run), 303)
+
+
+def _no_new_release(question: Question) -> str:
+    """Why the results stayed as they were."""
+    k = answers.min_answers(g.run)
+    if answers.results(question, g.run.language) is None:
+        return _(
+            "Results appear from %(k)d answers, so that no single answer can be recognised.", k=k
+        )
+    return _(
+        "The results stay as they were: new results appear once at least %(k)d answers "
+        "have been added or changed, so that nobody's answer can be worked out.",
+        k=k,
+    )
+
+
+@bp.post("/<int:run_id>/join-limit")
+def join_limit(run_id: int):
+    """Let more phones join (for a student with a second device, or a guest)."""
+    if (refused := _open_run_or_409()) is not None:
+        return refused
+    form = JoinLimitForm()
+    if not form.validate_on_submit():
+        flash(_("Give a number of phones from 1 to 200."), "error")
+        return redirect(back_to(g.run), 303)
+    g.run.join_limit = form.limit.data
+    g.run.touch()
     db.session.commit()
     return redirect(back_to(g.run), 303)
 
@@ -260,6 +320,7 @@ def delete(run_id: int):
     answers.delete_run_answers(g.run)
     db.session.delete(g.run)
     db.session.commit()
+    answers.forget_deleted()
     flash(_("The lesson and all its answers have been deleted."), "info")
     return redirect(url_for("polls.index"), 303)
 

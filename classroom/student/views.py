@@ -4,6 +4,7 @@ Students have no account: a signed session token scoped to one run is all
 that ties a browser to a run. Every step works with plain forms and links.
 """
 
+from datetime import datetime
 from functools import wraps
 
 from flask import (
@@ -33,6 +34,7 @@ from ..polls import answers, services
 from ..polls.answer_forms import answer_form, form_value, initial_data
 from ..polls.models import Question, Run
 from ..security import _set_security_headers
+from ..timeutil import as_utc, now_utc
 from . import tokens
 from .forms import JoinForm
 
@@ -103,6 +105,10 @@ def join_link(code: str):
     found = _run_for_code(code)
     if not isinstance(found, Run):
         return found
+    if tokens.device_token(found.id) is None:
+        if not services.admit(found):
+            return render_error(403, _("This lesson is full. Ask your teacher."))
+        db.session.commit()
     tokens.join(found.id)
     # A student who has not chosen a language gets the lesson's; the switch stays theirs.
     session.setdefault("language", found.language)
@@ -158,9 +164,10 @@ def _render_live(question_form=None, status: int = 200):
     else:
         shown = services.current_question(run)
         if shown is not None and shown.revealed:
-            context.update(shown=shown, results=answers.results(shown, language))
+            released = answers.results(shown, language)
+            context.update(shown=shown, results=released)
             if shown.type == "text":
-                context.update(cloud=answers.word_cloud(shown))
+                context.update(cloud=answers.word_cloud(released))
     return render_template("student/live.html", **context), status
 
 
@@ -261,7 +268,7 @@ class StatePoll:
             cursor.close()
         finally:
             connection.close()
-        if row is None or row[2] is not None:
+        if row is None or row[2] is not None or _passed(row[3]):
             return None
         run_id, version = row[0], row[1]
         if not session_data.get("runs", {}).get(str(run_id)):
@@ -287,10 +294,19 @@ class StatePoll:
         return [body]
 
 
-# Three columns by the unique join code: no ORM object, no lesson titles to decode.
-_RUN_STATE = db.select(Run.id, Run.version, Run.ended_at).where(
+# Four columns by the unique join code: no ORM object, no lesson titles to decode.
+_RUN_STATE = db.select(Run.id, Run.version, Run.ended_at, Run.expires_at).where(
     Run.join_code == db.bindparam("code")
 )
+
+
+def _passed(expires_at: datetime | str | None) -> bool:
+    """Whether a run's time limit, as the database driver returns it, has passed."""
+    if expires_at is None:
+        return False
+    if isinstance(expires_at, str):  # SQLite's driver returns the stored text
+        expires_at = datetime.fromisoformat(expires_at)
+    return as_utc(expires_at) <= now_utc()
 
 
 @bp.record_once

@@ -1,7 +1,7 @@
 """projector step as an identity; nine-digit join codes
 
 Revision ID: b7e4c1d2a9f3
-Revises: 59103342c3b1
+Revises: b7e1c2d3a4f5
 Create Date: 2026-11-30 18:50:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e4c1d2a9f3'
-down_revision = '59103342c3b1'
+down_revision = 'b7e1c2d3a4f5'
 branch_labels = None
 depends_on = None
 

@@ -42,11 +42,14 @@
           version = String(state.version);
           await swapPage();
         }
-        if (typeof state.answers === "number") {
-          document.querySelectorAll("[data-answer-count]").forEach(function (element) {
-            element.textContent = String(state.answers);
-          });
-        }
+        [["answers", "[data-answer-count]"], ["joined", "[data-joined-count]"]].forEach(
+          function (pair) {
+            if (typeof state[pair[0]] !== "number") return;
+            document.querySelectorAll(pair[1]).forEach(function (element) {
+              element.textContent = String(state[pair[0]]);
+            });
+          },
+        );
       } else if (response.status !== 304) {
         window.location.reload();
         return;

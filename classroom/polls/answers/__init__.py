@@ -1,0 +1,79 @@
+"""The one owner of response rows: storing answers, releases, moderation, school figures.
+
+Every view, export and command gets answers through this package, so the
+anonymity rules (pseudonyms, k, releases, batches, no order of arrival) live
+here; `tests/test_anonymity_over_time.py` checks that nothing else queries the
+response table.
+"""
+
+from .figures import OptionResult, Results
+from .moderation import Queue, QueuedAnswer, moderate, moderation_queue
+from .releases import (
+    Comparison,
+    compare,
+    pending_changes,
+    release,
+    results,
+    run_results,
+    word_cloud,
+)
+from .retention import delete_run_answers, forget_deleted, purge_run, runs_to_purge, seal
+from .school import (
+    SchoolComparison,
+    SchoolFigure,
+    SchoolQuestion,
+    refresh_school_release,
+    school_comparisons,
+    school_results,
+)
+from .storing import (
+    InvalidAnswer,
+    answer_of,
+    count_answers,
+    count_answers_at,
+    count_answers_per_question,
+    decode_ranking,
+    encode_ranking,
+    min_answers,
+    pseudonym,
+    store_answer,
+    validate_answer,
+)
+
+__all__ = [
+    "Comparison",
+    "InvalidAnswer",
+    "OptionResult",
+    "Queue",
+    "QueuedAnswer",
+    "Results",
+    "SchoolComparison",
+    "SchoolFigure",
+    "SchoolQuestion",
+    "answer_of",
+    "compare",
+    "count_answers",
+    "count_answers_at",
+    "count_answers_per_question",
+    "decode_ranking",
+    "delete_run_answers",
+    "encode_ranking",
+    "forget_deleted",
+    "min_answers",
+    "moderate",
+    "moderation_queue",
+    "pending_changes",
+    "pseudonym",
+    "purge_run",
+    "refresh_school_release",
+    "release",
+    "results",
+    "run_results",
+    "runs_to_purge",
+    "school_comparisons",
+    "school_results",
+    "seal",
+    "store_answer",
+    "validate_answer",
+    "word_cloud",
+]

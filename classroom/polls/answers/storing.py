@@ -1,0 +1,214 @@
+"""Storing a device's answer and counting answers: the only writes to response rows."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import uuid
+
+from flask import current_app
+from sqlalchemy import Insert, case, func, or_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ...extensions import db
+from .. import words
+from ..models import RANK_BITS, SCALE_POINTS, Question, Response, ResultRelease, Run
+
+
+class InvalidAnswer(ValueError):
+    """An answer that does not fit its question."""
+
+
+def min_answers(run: Run) -> int:
+    """The k of a run: the school's setting when it started, never below the floor."""
+    k = run.min_answers if run.min_answers is not None else run.school.min_answers
+    return max(k, current_app.config["MIN_ANSWERS_FLOOR"])
+
+
+def pseudonym(question: Question, device_token: str) -> str:
+    """Keyed hash of run, question and device: stops double counting, links nothing.
+
+    Answers of one device to two questions get unrelated pseudonyms, and without
+    the server key a pseudonym cannot be traced back to a device token.
+    """
+    key = hmac.new(
+        current_app.config["SECRET_KEY"].encode(), b"response-pseudonym", hashlib.sha256
+    ).digest()
+    message = f"{question.run_id}:{question.id}:{device_token}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def validate_answer(question: Question, value: int | None, text: str | None) -> None:
+    """Raise InvalidAnswer when the value or text does not fit the question type."""
+    if question.type == "text":
+        limit = current_app.config["OPEN_TEXT_MAX_LENGTH"]
+        if not text or not text.strip() or len(text) > limit or value is not None:
+            raise InvalidAnswer(question.type)
+        return
+    if text is not None or value is None:
+        raise InvalidAnswer(question.type)
+    if question.type == "single" and not 0 <= value < question.option_count:
+        raise InvalidAnswer(question.type)
+    if question.type == "multiple" and not 0 < value < (1 << question.option_count):
+        raise InvalidAnswer(question.type)
+    if question.type == "scale" and not 1 <= value <= SCALE_POINTS:
+        raise InvalidAnswer(question.type)
+    if question.type == "ranking" and decode_ranking(value, question.option_count) is None:
+        raise InvalidAnswer(question.type)
+    if question.type == "estimate":
+        low, high = question.text(question.run.language)["range"]
+        if not low <= value <= high:
+            raise InvalidAnswer(question.type)
+
+
+def encode_ranking(order: list[int]) -> int:
+    """Pack option indexes, first place first, into one integer."""
+    return sum(index << (RANK_BITS * place) for place, index in enumerate(order))
+
+
+def decode_ranking(value: int, option_count: int) -> list[int] | None:
+    """Unpack a ranking; None unless it orders every option exactly once."""
+    if value < 0 or value >= 1 << (RANK_BITS * option_count):
+        return None
+    order = [(value >> (RANK_BITS * place)) & 0b111 for place in range(option_count)]
+    return order if sorted(order) == list(range(option_count)) else None
+
+
+def store_answer(
+    question: Question, device_token: str, value: int | None = None, text: str | None = None
+) -> None:
+    """Store a device's answer, replacing its earlier answer to the same question.
+
+    One atomic upsert on (question, pseudonym): a double or concurrent submit
+    replaces and never adds. A changed answer gets a new random id (so old and
+    new are not linked) and counts as fresh for the next release; the same
+    answer sent again changes nothing. The caller commits.
+    """
+    validate_answer(question, value, text)
+    is_text = question.type == "text"
+    # Core on the session's connection: the same transaction, without the ORM's
+    # per-statement bookkeeping on the busiest write of a lesson.
+    connection = db.session.connection()
+    connection.execute(
+        _upsert_statement(connection.dialect.name),
+        {
+            "id": uuid.uuid4(),
+            "question_id": question.id,
+            "pseudonym": pseudonym(question, device_token),
+            "value": value,
+            "text": text.strip() if text else None,
+            # A new or changed open answer waits for the teacher, in the next batch.
+            "moderation": "pending" if is_text else None,
+            "flagged": is_text
+            and words.is_flagged(text, words.flag_words(question.run.school.flag_words)),
+            "fresh": True,
+            "batch": None,
+        },
+    )
+    if is_text:
+        _form_batch(question)
+
+
+@functools.cache
+def _upsert_statement(dialect: str) -> Insert:
+    """The answer upsert of a dialect, built once: building it costs more than running it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Response.__table__)
+    new, old = statement.excluded, Response.__table__.c
+    changed = or_(old.value.is_distinct_from(new.value), old.text.is_distinct_from(new.text))
+
+    def if_changed(column: str):
+        return case((changed, new[column]), else_=old[column])
+
+    return statement.on_conflict_do_update(
+        index_elements=["question_id", "pseudonym"],
+        set_={
+            column: if_changed(column)
+            for column in ("id", "value", "text", "moderation", "flagged", "fresh", "batch")
+        },
+    )
+
+
+def _form_batch(question: Question) -> None:
+    """Hand open answers to the teacher in batches of at least k, never one by one."""
+    # One writer at a time per question (PostgreSQL), so no batch gets a late single.
+    db.session.execute(db.select(Question.id).where(Question.id == question.id).with_for_update())
+    waiting = db.session.scalar(
+        db.select(func.count())
+        .select_from(Response)
+        .where(Response.question_id == question.id, Response.batch.is_(None))
+    )
+    if waiting < min_answers(question.run):
+        return
+    number = db.session.scalar(
+        db.select(func.coalesce(func.max(Response.batch), 0)).where(
+            Response.question_id == question.id
+        )
+    )
+    db.session.execute(
+        db.update(Response)
+        .where(Response.question_id == question.id, Response.batch.is_(None))
+        .values(batch=number + 1)
+    )
+
+
+def answer_of(question: Question, device_token: str) -> tuple[int | None, str | None] | None:
+    """Return this device's own answer (value, text), so it can see and change it."""
+    row = db.session.execute(
+        db.select(Response.value, Response.text).where(
+            Response.question_id == question.id,
+            Response.pseudonym == pseudonym(question, device_token),
+        )
+    ).first()
+    return (row.value, row.text) if row else None
+
+
+def count_answers(question: Question) -> int:
+    """How many devices answered the question."""
+    if question.run.purged_at is not None:
+        kept = db.session.get(ResultRelease, question.id)
+        return kept.total if kept else 0
+    return db.session.scalar(
+        db.select(func.count()).select_from(Response).where(Response.question_id == question.id)
+    )
+
+
+def count_answers_at(run: Run, position: int) -> tuple[int, int]:
+    """Answers to the run's question at this position, and how many reached the teacher."""
+    row = db.session.execute(_COUNT_AT, {"run_id": run.id, "position": position}).one()
+    return row[0], row[1]
+
+
+# Built once: the projector asks for this count every few seconds.
+_COUNT_AT = (
+    db.select(func.count(), func.count(Response.batch))
+    .select_from(Response)
+    .join(Question, Question.id == Response.question_id)
+    .where(Question.run_id == db.bindparam("run_id"), Question.position == db.bindparam("position"))
+)
+
+
+def count_answers_per_question(run: Run) -> dict[int, int]:
+    """Answer counts for every question of a run, in one query."""
+    if run.purged_at is not None:
+        kept = db.session.execute(
+            db.select(ResultRelease.question_id, ResultRelease.total)
+            .join(Question, Question.id == ResultRelease.question_id)
+            .where(Question.run_id == run.id)
+        )
+        return dict(kept.all())
+    rows = db.session.execute(
+        db.select(Response.question_id, func.count())
+        .join(Question, Question.id == Response.question_id)
+        .where(Question.run_id == run.id)
+        .group_by(Response.question_id)
+    )
+    return dict(rows.all())
+
+
+def chosen_indexes(question_type: str, value: int, option_count: int) -> list[int]:
+    """The option indexes one stored value stands for."""
+    if question_type == "multiple":
+        return [index for index in range(option_count) if value & (1 << index)]
+    return [value]

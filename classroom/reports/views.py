@@ -1,0 +1,156 @@
+"""The coordinator's reports. Everything is fetched through the coordinator's own school."""
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, g, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from ..accounts.decorators import require_role
+from ..coordination.exports import csv_response
+from ..coordination.models import LEVELS
+from ..coordination.services import classes_of, module_titles, school_year_start
+from ..extensions import db
+from ..lessons.content import get_library
+from ..lessons.labels import label
+from ..polls import answers
+from ..timeutil import now_utc
+from . import services
+
+bp = Blueprint("reports", __name__, url_prefix="/school")
+
+
+@bp.before_request
+def coordinators_only():
+    """Only the school's coordinators; every query below goes through g.school."""
+    if (response := require_role("coordinator")) is not None:
+        return response
+    g.school = current_user.school
+    return None
+
+
+def _today() -> date:
+    return now_utc().date()
+
+
+def _titles() -> dict[str, str]:
+    return module_titles(str(get_locale()))
+
+
+def _school_k() -> int:
+    return max(g.school.school_min_answers, current_app.config["MIN_ANSWERS_FLOOR"])
+
+
+@bp.get("/")
+def index():
+    """The class-by-module overview of this school year, filterable by level and year."""
+    level = request.args.get("level", "")
+    year = request.args.get("year", type=int)
+    every_class = classes_of(g.school)
+    classes = [
+        c
+        for c in every_class
+        if (not level or c.level == level) and (year is None or c.year == year)
+    ]
+    titles = _titles()
+    cells = services.overview(g.school, classes, list(titles), _today())
+    return render_template(
+        "reports/index.html",
+        classes=classes,
+        titles=titles,
+        cells=cells,
+        levels=LEVELS,
+        years=sorted({c.year for c in every_class}),
+        level=level,
+        year=year,
+    )
+
+
+@bp.get("/overview.csv")
+def overview_csv():
+    """The overview as CSV: one row per class and module."""
+    classes = classes_of(g.school)
+    titles = _titles()
+    cells = services.overview(g.school, classes, list(titles), _today())
+    rows = [
+        [c.name, c.level, c.year, slug, titles[slug], cell.status, cell.due_on or "", cell.runs]
+        for c in classes
+        for slug in titles
+        if (cell := cells[(c.id, slug)]).status
+    ]
+    header = ["class", "level", "year", "module", "title", "status", "due", "runs"]
+    return csv_response(header, rows, "overview.csv")
+
+
+@bp.get("/results")
+def results_index():
+    """The modules the school has given, with the number of runs of each."""
+    return render_template(
+        "reports/results_index.html",
+        counts=services.runs_per_module(g.school),
+        titles=_titles(),
+    )
+
+
+def _school_results(slug: str):
+    """The module's runs and its released school figures, after adding any new release."""
+    runs = services.module_runs(g.school, slug)
+    if not runs:
+        abort(404)
+    answers.refresh_school_release(g.school.id, slug, runs, _school_k())
+    db.session.commit()
+    found = answers.school_results(runs, g.school.id, slug, _school_k(), str(get_locale()))
+    return runs, found
+
+
+@bp.get("/results/<slug>")
+def results(slug: str):
+    """A module's released results over the school's classes, with suppression applied."""
+    runs, found = _school_results(slug)
+    return render_template(
+        "reports/results.html",
+        slug=slug,
+        title=_titles().get(slug, slug),
+        runs=runs,
+        ended=sum(1 for run in runs if not run.is_open),
+        results=found,
+        comparisons=answers.school_comparisons(found),
+        k=_school_k(),
+    )
+
+
+@bp.get("/results/<slug>.csv")
+def results_csv(slug: str):
+    """The same released results as CSV; suppressed cells read '<k'."""
+    _runs, found = _school_results(slug)
+    hidden = f"<{_school_k()}"
+    rows = [
+        [slug, r.key, r.question, option.label,
+         option.count if option.count is not None else hidden,
+         option.percent if option.percent is not None else hidden, r.total, r.runs]
+        for r in found
+        for option in r.options
+    ]  # fmt: skip
+    header = ["module", "question", "text", "option", "count", "percent", "answers", "runs"]
+    return csv_response(header, rows, f"results-{slug}.csv")
+
+
+@bp.get("/citizenship")
+def citizenship():
+    """Which basic values of the citizenship law each class covered this school year."""
+    library = get_library()
+    language = str(get_locale())
+    values_of = {slug: module.text(language).values for slug, module in library.modules.items()}
+    classes = classes_of(g.school)
+    covered = services.values_covered(
+        classes, services.runs_this_year(g.school, _today()), values_of
+    )
+    return render_template(
+        "reports/citizenship.html",
+        classes=classes,
+        covered=covered,
+        titles=_titles(),
+        values=("freedom", "equality", "solidarity"),
+        year_start=school_year_start(_today()),
+        label=label,
+    )

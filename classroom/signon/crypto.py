@@ -1,0 +1,29 @@
+"""Encryption of client secrets with a key from the configuration (Fernet)."""
+
+import base64
+import hashlib
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app
+
+
+def _fernet() -> Fernet:
+    """SIGNON_ENCRYPTION_KEY when set, else a key derived from SECRET_KEY (README)."""
+    key = current_app.config.get("SIGNON_ENCRYPTION_KEY")
+    if not key:
+        digest = hashlib.sha256(b"klasgesprek-signon:" + current_app.secret_key.encode()).digest()
+        key = base64.urlsafe_b64encode(digest)
+    return Fernet(key)
+
+
+def encrypt(secret: str) -> str:
+    """Encrypt a client secret for storage."""
+    return _fernet().encrypt(secret.encode()).decode()
+
+
+def decrypt(token: str) -> str | None:
+    """Decrypt a stored client secret; None when the key has changed since."""
+    try:
+        return _fernet().decrypt(token.encode()).decode()
+    except InvalidToken:
+        return None

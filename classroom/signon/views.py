@@ -1,0 +1,278 @@
+"""Signing on with a school account, and the coordinator's sign-on settings page."""
+
+from urllib.parse import urlsplit
+
+import click
+import requests
+from authlib.integrations.base_client import OAuthError
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from joserfc.errors import JoseError
+
+from ..accounts.decorators import role_required
+from ..accounts.forms import EmptyForm
+from ..accounts.services import get_or_create_school
+from ..accounts.views import start_session
+from ..extensions import db
+from ..navigation import local_path
+from . import client as oidc
+from .crypto import decrypt
+from .forms import DOMAIN, LOOPBACK, SettingsForm, StartForm
+from .models import SignOn
+from .services import (
+    Settings,
+    SignOnError,
+    account_for,
+    domains_of_other_schools,
+    password_refusal,
+    save_settings,
+    sign_on_for_email,
+    sign_on_of,
+)
+
+bp = Blueprint("signon", __name__, cli_group="signon")
+
+ERRORS = {
+    "no-signon": (404, lambda: _("Your school does not use sign-on with a school account for this e-mail address. Log in with your password, or ask your coordinator.")),  # noqa: E501
+    "expired": (400, lambda: _("This sign-on attempt has expired or was already used. Please start again.")),  # noqa: E501
+    "failed": (400, lambda: _("The answer of your school's sign-on service could not be checked, so you are not logged in. Please start again; if it keeps happening, tell your coordinator.")),  # noqa: E501
+    "cancelled": (400, lambda: _("Signing on was cancelled at your school account.")),
+    "unreachable": (503, lambda: _("Your school's sign-on service cannot be reached right now. Please try again in a few minutes.")),  # noqa: E501
+    "not-invited": (403, lambda: _("There is no account at your school for this e-mail address yet. Ask your coordinator to invite you.")),  # noqa: E501
+    "unverified": (403, lambda: _("Your school account did not confirm your e-mail address, so it cannot be linked to an account here. Ask your coordinator or your school's IT department.")),  # noqa: E501
+    "other-domain": (403, lambda: _("The e-mail address of this school account does not belong to your school. Sign on with the account your school gave you.")),  # noqa: E501
+    "deactivated": (403, lambda: _("Your account has been deactivated. Ask your coordinator if this is a mistake.")),  # noqa: E501
+    "linked-elsewhere": (409, lambda: _("Your account is already linked to another school account. Ask your coordinator.")),  # noqa: E501
+}  # fmt: skip
+
+
+@bp.record_once
+def _setup(state) -> None:
+    """Give the app its provider clients, and tell password login about sign-on-only schools."""
+    oidc.init_app(state.app)
+    state.app.extensions.setdefault("password_login_checks", []).append(password_refusal)
+
+
+def _error(code: str, sign_on: SignOn | None = None):
+    """A page that says what went wrong and what the teacher can do instead."""
+    status, message = ERRORS[code]
+    passwords = sign_on is None or sign_on.passwords_allowed
+    return render_template(
+        "signon/error.html", message=message(), passwords=passwords, form=StartForm()
+    ), status
+
+
+def _logout_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="signon-logout")
+
+
+@bp.route("/signon/", methods=["GET", "POST"])
+def start():
+    """Ask for the teacher's address and send them to their school's provider; open to all."""
+    form = StartForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("signon/start.html", form=form), status
+    email = form.email.data.strip().lower()
+    sign_on = sign_on_for_email(email)
+    if sign_on is None:
+        return _error("no-signon")
+    client = oidc.client_for(sign_on)
+    try:
+        metadata = client.load_server_metadata()
+    except (requests.RequestException, ValueError):
+        return _error("unreachable", sign_on)
+    if str(metadata.get("issuer", "")).rstrip("/") != sign_on.issuer:
+        current_app.logger.warning("sign-on: issuer of school %s differs", sign_on.school_id)
+        return _error("failed", sign_on)
+    # One attempt at a time: Authlib keeps each attempt's data in the session cookie.
+    for key in [key for key in session if key.startswith("_state_")]:
+        session.pop(key)
+    session["signon_flow"] = {
+        "school_id": sign_on.school_id,
+        "next": local_path(request.args.get("next")),
+    }
+    try:
+        sent = client.authorize_redirect(
+            url_for("signon.callback", _external=True), login_hint=email
+        )
+    except (requests.RequestException, ValueError):
+        return _error("unreachable", sign_on)
+    # A page that moves on by itself, not a redirect: the CSP's form-action 'self' would stop
+    # a form's redirect to the provider, and the provider is known only now.
+    return render_template("signon/redirect.html", url=sent.location)
+
+
+@bp.get("/signon/callback")
+def callback():
+    """The provider sends the teacher back here; check the answer and log in; open to all."""
+    flow = session.pop("signon_flow", None)
+    if not isinstance(flow, dict):
+        return _error("expired")
+    sign_on = db.session.scalar(db.select(SignOn).where(SignOn.school_id == flow["school_id"]))
+    if sign_on is None:
+        return _error("no-signon")
+    client = oidc.client_for(sign_on)
+    claims_options = {"iss": {"essential": True, "values": [sign_on.issuer]}}
+    try:
+        token = client.authorize_access_token(claims_options=claims_options, leeway=oidc.LEEWAY)
+    except requests.RequestException:
+        return _error("unreachable", sign_on)
+    except OAuthError as error:
+        current_app.logger.warning("sign-on refused: %s", error.error)
+        return _error("cancelled" if error.error == "access_denied" else "failed", sign_on)
+    except (JoseError, ValueError, KeyError, RuntimeError) as error:
+        current_app.logger.warning("sign-on token refused: %s %s", type(error).__name__, error)
+        return _error("failed", sign_on)
+    claims = token.get("userinfo")
+    if not claims:
+        return _error("failed", sign_on)
+    try:
+        user = account_for(sign_on, dict(claims))
+    except SignOnError as error:
+        db.session.rollback()
+        return _error(str(error), sign_on)
+    db.session.commit()
+    start_session(user)
+    if end_url := oidc.end_session_url(sign_on):
+        session["after_logout"] = url_for(
+            "signon.logged_out", to=_logout_serializer().dumps(end_url)
+        )
+    return redirect(flow.get("next") or url_for("main.index"), 303)
+
+
+@bp.get("/signon/logged-out")
+def logged_out():
+    """After logging out: offer the provider's logout page too; open to all."""
+    try:
+        end_url = _logout_serializer().loads(request.args.get("to", ""))
+    except BadSignature:
+        end_url = None
+    return render_template("signon/logged_out.html", end_url=end_url)
+
+
+@bp.route("/school/sign-on", methods=["GET", "POST"])
+@role_required("coordinator")
+def settings():
+    """The coordinator sets the school's provider; the secret is never shown again."""
+    school = current_user.school
+    sign_on = sign_on_of(school)
+    form = SettingsForm()
+    if not form.is_submitted() and sign_on is not None:
+        form = SettingsForm(
+            formdata=None,
+            issuer=sign_on.issuer,
+            client_id=sign_on.client_id,
+            domains=sign_on.domains,
+            provider_verifies_email=sign_on.provider_verifies_email,
+            passwords_allowed=sign_on.passwords_allowed,
+        )
+    elif not form.is_submitted():
+        form = SettingsForm(formdata=None, passwords_allowed=True)
+    status = 200
+    if form.validate_on_submit():
+        taken = domains_of_other_schools(school, form.domain_list)
+        if taken:
+            form.domains.errors.append(
+                _("Another school uses these domains: %(names)s", names=", ".join(taken))
+            )
+            status = 409
+        else:
+            try:
+                save_settings(
+                    school,
+                    Settings(
+                        issuer=form.issuer.data,
+                        client_id=form.client_id.data.strip(),
+                        secret=form.client_secret.data or None,
+                        domains=form.domain_list,
+                        provider_verifies_email=form.provider_verifies_email.data,
+                        passwords_allowed=form.passwords_allowed.data,
+                    ),
+                )
+            except SignOnError:
+                form.client_secret.errors.append(_("Give the client secret."))
+                status = 400
+            else:
+                db.session.commit()
+                flash(_("Sign-on has been saved."), "success")
+                return redirect(url_for("signon.settings"), 303)
+    elif form.is_submitted():
+        status = 400
+    return render_template(
+        "signon/settings.html",
+        form=form,
+        sign_on=sign_on,
+        redirect_uri=url_for("signon.callback", _external=True),
+        secret_unreadable=sign_on is not None and decrypt(sign_on.secret_encrypted) is None,
+        action_form=EmptyForm(),
+    ), status
+
+
+@bp.post("/school/sign-on/remove")
+@role_required("coordinator")
+def remove():
+    """Switch sign-on off for the coordinator's school; passwords work again."""
+    if EmptyForm().validate_on_submit() and (sign_on := sign_on_of(current_user.school)):
+        db.session.delete(sign_on)
+        db.session.commit()
+        flash(_("Sign-on has been switched off."), "info")
+    return redirect(url_for("signon.settings"), 303)
+
+
+@bp.cli.command("configure")
+@click.option("--school", "school_name", required=True, help="School name; created if new.")
+@click.option("--issuer", required=True, help="Issuer URL (discovery at /.well-known/…).")
+@click.option("--client-id", required=True)
+@click.option("--domain", "domains", multiple=True, required=True, help="E-mail domain.")
+@click.option("--provider-verifies-email", is_flag=True)
+@click.option("--no-passwords", is_flag=True, help="Teachers may only sign on.")
+@click.password_option(
+    "--client-secret", envvar="KLASGESPREK_CLIENT_SECRET", confirmation_prompt=False
+)
+def configure_command(
+    school_name: str,
+    issuer: str,
+    client_id: str,
+    domains: tuple[str, ...],
+    provider_verifies_email: bool,
+    no_passwords: bool,
+    client_secret: str,
+) -> None:
+    """Set a school's sign-on provider (as the coordinator's page does)."""
+    domain_list = [d.strip().lower().lstrip("@") for d in domains]
+    if wrong := [d for d in domain_list if not DOMAIN.match(d)]:
+        raise click.BadParameter(f"not a domain name: {', '.join(wrong)}", param_hint="--domain")
+    issuer_parts = urlsplit(issuer)
+    local = issuer_parts.scheme == "http" and issuer_parts.hostname in LOOPBACK
+    if not (issuer_parts.scheme == "https" or local) or not issuer_parts.hostname:
+        raise click.BadParameter(
+            "an https:// address (http only on 127.0.0.1)", param_hint="--issuer"
+        )
+    school = get_or_create_school(school_name)
+    if taken := domains_of_other_schools(school, domain_list):
+        raise click.ClickException(f"another school uses {', '.join(taken)}")
+    save_settings(
+        school,
+        Settings(
+            issuer=issuer.rstrip("/"),
+            client_id=client_id,
+            secret=client_secret,
+            domains=domain_list,
+            provider_verifies_email=provider_verifies_email,
+            passwords_allowed=not no_passwords,
+        ),
+    )
+    db.session.commit()
+    click.echo(f"Sign-on for {school.name}: {issuer} ({', '.join(domain_list)}).")
