@@ -172,6 +172,9 @@ class Response(db.Model):
     fresh: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Open answers only: the batch in which it reached the teacher (None: not yet).
     batch: Mapped[int | None]
+    # Open answers only: replaced by a newer text of its writer, and no longer linked to it
+    # (random pseudonym); it leaves the views with the next batch.
+    retracted: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ResultRelease(db.Model):
