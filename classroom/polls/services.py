@@ -159,7 +159,8 @@ def close_question(question: Question) -> None:
 def release_results(question: Question) -> bool:
     """Release the question's results to the teacher's screen, if the rule allows."""
     made = answers.release(question)
-    question.run.touch()
+    if made:
+        question.run.touch()
     return made
 
 
