@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Regexp, Vali
 from .models import ANSWER_MODES, SCALE_POINTS, Question
 
 WHOLE_NUMBER = Regexp(r"^\s*\d{1,4}\s*$", message=_l("Type a whole number of 0 or more."))
+FILLED_IN = InputRequired(message=_l("Type a whole number of 0 or more."))
 NUMBER = re.compile(r"-?\d{1,9}")
 
 
@@ -37,7 +38,7 @@ class AnswerModeForm(FlaskForm):
 class TallyForm(FlaskForm):
     """The counts of one question, typed in from paper slips or raised hands."""
 
-    slips = StringField(_l("Number of slips"), validators=[DataRequired(), WHOLE_NUMBER])
+    slips = StringField(_l("Number of slips"), validators=[FILLED_IN, WHOLE_NUMBER])
 
     def counts(self) -> list[int]:
         """The count per option (or scale point), in order."""
@@ -76,7 +77,7 @@ def tally_form(question: Question, language: str, counted_by: str, **kwargs) -> 
 
     if counted_by == "hands":
         QuestionTallyForm.slips = StringField(
-            _l("Students present"), validators=[DataRequired(), WHOLE_NUMBER]
+            _l("Students present"), validators=[FILLED_IN, WHOLE_NUMBER]
         )
     if question.type in ("single", "multiple", "scale"):
         if question.type == "scale":
@@ -91,7 +92,7 @@ def tally_form(question: Question, language: str, counted_by: str, **kwargs) -> 
             setattr(
                 QuestionTallyForm,
                 name,
-                StringField(label, validators=[InputRequired(), WHOLE_NUMBER]),
+                StringField(label, validators=[FILLED_IN, WHOLE_NUMBER]),
             )
             names.append(name)
         QuestionTallyForm.count_names = names
@@ -101,9 +102,7 @@ def tally_form(question: Question, language: str, counted_by: str, **kwargs) -> 
             row = []
             for place in range(len(wording["options"])):
                 name = f"place_{option}_{place}"
-                setattr(
-                    QuestionTallyForm, name, StringField(validators=[InputRequired(), WHOLE_NUMBER])
-                )
+                setattr(QuestionTallyForm, name, StringField(validators=[FILLED_IN, WHOLE_NUMBER]))
                 row.append(name)
             rows.append(row)
         QuestionTallyForm.place_names = rows
