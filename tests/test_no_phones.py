@@ -4,7 +4,7 @@ import csv
 import io
 
 import pytest
-from conftest import Staff, run_info
+from conftest import REAL_LESSONS_DIR, Staff, run_info
 
 from classroom.coordination.models import SchoolClass
 from classroom.extensions import db
@@ -12,9 +12,9 @@ from classroom.polls import answers
 from classroom.polls.models import Question, Response, Run
 
 
-def start(teacher, mode="paper", language="nl", class_size=None):
+def start(teacher, mode="paper", language="nl", class_size=None, module="sample"):
     data = {
-        "module": "sample",
+        "module": module,
         "school_class": teacher.class_id,
         "language": language,
         "answer_mode": mode,
@@ -383,7 +383,6 @@ def test_hands_up_never_enters_school_results_and_paper_is_marked(
         csv.DictReader(io.StringIO(coordinator.client.get("/school/results/sample.csv").text))
     )
     colour = [row for row in rows if row["question"] == "colour"]
-    assert [row["count"] for row in colour] == ["<10", "<10", "<10"] or colour[0]["answers"] == "12"
     assert {row["answers"] for row in colour} == {"12"}
     assert {row["runs_counted_by_hand"] for row in colour} == {"2"}
     assert not [row for row in rows if row["question"] == "weekend"]
@@ -476,3 +475,87 @@ def test_without_a_booth_session_the_booth_is_closed(app, teacher, student):
     second.client.post(f"/runs/{run_id}/booth")
     assert first.client.get("/booth/").status_code == 410
     assert second.client.get("/booth/").status_code == 200
+
+
+# --- Jihad, pre and post, without a single phone ----------------------------------------
+
+
+def paper_tally(question, slips=10):
+    """Slips for any kind of question, as a class of ten might fill them in."""
+    if question.type == "scale":
+        return counts_fields([1, 2, 3, 2, 2])
+    if question.type in ("single", "multiple"):
+        size = question.option_count
+        return counts_fields([slips] + [1] * (size - 1))
+    if question.type == "ranking":
+        size = question.option_count
+        return {f"place_{o}_{p}": slips if o == p else 0 for o in range(size) for p in range(size)}
+    if question.type == "estimate":
+        return {"numbers_text": " ".join([str(question.text("nl")["range"][0])] * slips)}
+    return {"texts_text": "\n".join(f"antwoord {n}" for n in range(slips))}
+
+
+def booth_answer(question, number):
+    if question.type == "scale":
+        return {"answer": str(1 + number % 5)}
+    if question.type in ("single", "multiple"):
+        return {"answer": str(number % question.option_count)}
+    return {"answer": f"antwoord {number}"}
+
+
+@pytest.mark.parametrize("lessons_dir", [REAL_LESSONS_DIR])
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("mode", ["paper", "booth"])
+def test_jihad_from_start_to_summary_without_phones(app, teacher, lessons_dir, language, mode):
+    teacher.client.post("/language", data={"language": language})
+    run_id = start(teacher, mode, language, module="jihad")
+    tablet = Staff(app.test_client(), teacher.user)
+    if mode == "booth":
+        tablet.login()
+        assert tablet.client.post(f"/runs/{run_id}/booth").status_code == 303
+    with app.app_context():
+        questions = list(db.session.get(Run, run_id).questions)
+        kinds = {q.id: (q.type, q.option_count) for q in questions}
+    for question in questions:
+        if mode == "paper":
+            with app.app_context():
+                question = db.session.get(Question, question.id)
+                fields = {"slips": 10, **paper_tally(question)}
+            response = tally(teacher, run_id, question.id, **fields)
+            assert response.status_code == 303, response.text
+        else:
+            teacher.act(run_id, question.id, "open")
+            with app.app_context():
+                question = db.session.get(Question, question.id)
+                answers_ = [booth_answer(question, n) for n in range(10)]
+            for data in answers_:
+                done = tablet.client.post(f"/booth/questions/{question.id}", data=data)
+                assert done.status_code == 303
+                assert "checked" not in tablet.client.get("/booth/").text
+            teacher.act(run_id, question.id, "close")
+        assert teacher.act(run_id, question.id, "reveal").status_code == 303
+        if kinds[question.id][0] == "text":
+            with app.app_context():
+                queue = answers.moderation_queue(db.session.get(Question, question.id))
+            for answer in queue.answers[:6]:
+                url = f"/runs/{run_id}/questions/{question.id}/answers/{answer.id}/approve"
+                assert teacher.client.post(url).status_code == 303
+            teacher.act(run_id, question.id, "reveal")
+    if mode == "booth":
+        teacher.client.post(f"/runs/{run_id}/booth/end")
+    assert teacher.client.post(f"/runs/{run_id}/end").status_code == 303
+    summary = teacher.client.get(f"/runs/{run_id}/summary")
+    assert summary.status_code == 200
+    hand = "met de hand geteld" if language == "nl" else "counted by hand"
+    assert (hand in summary.text) == (mode == "paper")
+    with app.app_context():
+        run = db.session.get(Run, run_id)
+        results = answers.run_results(run, language)
+        by_key = {q.key: q for q in run.questions}
+        assert all(results[q.id] is not None for q in run.questions)
+        pairs = [q for q in run.questions if q.compare_to]
+        assert pairs
+        for post in pairs:
+            pre = by_key[post.compare_to]
+            assert answers.compare(pre, results[pre.id], results[post.id]) is not None
+        assert results[by_key["feeling"].id].texts
