@@ -5,6 +5,8 @@ import io
 
 import pytest
 from conftest import REAL_LESSONS_DIR, Staff, run_info
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from classroom.coordination.models import SchoolClass
 from classroom.extensions import db
@@ -316,6 +318,39 @@ def test_the_tally_screen_is_in_english_too(app, teacher):
     assert "Type in the counts" in page and "Place 3" in page
     response = tally(teacher, run_id, ids["colour"], slips=2, **counts_fields([1, 1, 1]))
     assert "There are more answers than slips." in response.text
+
+
+tally_fields = st.sampled_from(
+    ["slips", "count_0", "count_1", "count_2", "count_3", "count_4", "place_0_0", "place_1_2",
+     "numbers_text", "texts_text", "x"]
+)  # fmt: skip
+tally_values = st.one_of(
+    st.text(max_size=300),
+    st.integers(min_value=-(2**40), max_value=2**40).map(str),
+    st.sampled_from(["", "0", "1", "-1", "6", "60", "61", "1e3", "NaN", "\x00", "1\x002", "🙂"]),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    data=st.dictionaries(tally_fields, tally_values, max_size=8),
+    key=st.sampled_from(KEYS),
+    by=st.sampled_from(["hand", "hands", "x"]),
+)
+def test_any_tally_form_data_is_stored_whole_or_not_at_all(app, teacher, data, key, by):
+    with app.app_context():
+        started = db.session.scalar(db.select(Run.id))
+    run_id = started or start(teacher)
+    ids = question_ids(app, run_id)
+    before = stored(app, ids[key])
+    response = tally(teacher, run_id, ids[key], by=by, **data)
+    assert response.status_code in (303, 400, 409)
+    if response.status_code != 303:
+        assert stored(app, ids[key]) == before
 
 
 # --- hands up ---------------------------------------------------------------------------

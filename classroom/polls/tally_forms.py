@@ -14,6 +14,8 @@ from .models import ANSWER_MODES, SCALE_POINTS, Question
 WHOLE_NUMBER = Regexp(r"^\s*\d{1,4}\s*$", message=_l("Type a whole number of 0 or more."))
 FILLED_IN = InputRequired(message=_l("Type a whole number of 0 or more."))
 NUMBER = re.compile(r"-?\d{1,9}")
+SEPARATORS = re.compile(r"[\s,;]+")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def answer_mode_choices() -> list[tuple[str, str]]:
@@ -54,7 +56,7 @@ class TallyForm(FlaskForm):
 
     def numbers(self) -> list[int]:
         """The estimates, one per slip."""
-        return [int(found) for found in NUMBER.findall(self.numbers_text.data or "")]
+        return [int(token) for token in SEPARATORS.split(self.numbers_text.data or "") if token]
 
     def texts(self) -> list[str]:
         """The open answers, one per line."""
@@ -63,9 +65,15 @@ class TallyForm(FlaskForm):
 
 def _only_numbers(form, field) -> None:
     """Estimates are whole numbers separated by spaces, commas or new lines."""
-    rest = NUMBER.sub("", field.data or "")
-    if re.sub(r"[\s,;]", "", rest):
+    tokens = [token for token in SEPARATORS.split(field.data or "") if token]
+    if not all(NUMBER.fullmatch(token) for token in tokens):
         raise ValidationError(_l("Type only whole numbers, separated by spaces or new lines."))
+
+
+def _no_control_characters(form, field) -> None:
+    """Refuse invisible control characters: they cannot be shown, and PostgreSQL refuses NUL."""
+    if CONTROL.search(field.data or ""):
+        raise ValidationError(_l("The text contains invisible control characters; remove them."))
 
 
 def tally_form(question: Question, language: str, counted_by: str, **kwargs) -> TallyForm:
@@ -114,6 +122,6 @@ def tally_form(question: Question, language: str, counted_by: str, **kwargs) -> 
     else:
         QuestionTallyForm.texts_text = TextAreaField(
             _l("The answers on the slips, one per line"),
-            validators=[DataRequired(), Length(max=20000)],
+            validators=[DataRequired(), Length(max=20000), _no_control_characters],
         )
     return QuestionTallyForm(**kwargs)

@@ -119,7 +119,7 @@ def store_tally(run_id: int, question_id: int):
         return refused
     form = tally_form(question, g.run.language, counted_by)
     if not form.validate_on_submit():
-        flash(_("Some counts are not whole numbers. Nothing was stored."), "error")
+        flash(_("Check the boxes marked below. Nothing was stored."), "error")
         return _tally_page(question, form, counted_by, 400)
     data = {}
     if question.type in ("single", "multiple", "scale"):
