@@ -83,6 +83,7 @@ def test_a_class_with_phones_still_sees_the_join_code(app, teacher):
     run_id = start(teacher, "devices")
     code = run_info(app, run_id)[0]
     assert code in teacher.client.get(f"/runs/{run_id}/present").text
+    assert "/tally" not in teacher.client.get(f"/runs/{run_id}").text
 
 
 def test_the_teacher_changes_how_the_class_answers(app, teacher):
@@ -386,6 +387,9 @@ def test_hands_up_is_refused_on_sensitive_polls_and_open_answers(app, teacher):
     refused = tally(teacher, run_id, ids["home-pre"], by="hands", **fields)
     assert refused.status_code == 409
     assert stored(app, ids["home-pre"]) == 0
+    teacher.act(run_id, ids["home-pre"], "open")
+    projector = teacher.client.get(f"/runs/{run_id}/present").text
+    assert "Niet met handen opsteken: schrijf je antwoord op een briefje" in projector
     # Paper slips are anonymous, so the sensitive poll can be counted from them.
     assert tally(teacher, run_id, ids["home-pre"], **fields).status_code == 303
 
