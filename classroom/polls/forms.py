@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..coordination.forms import MAX_CLASS_SIZE
 from ..coordination.models import SchoolClass, class_teacher
 from ..extensions import db
 from ..languages import language_choices
@@ -23,7 +24,6 @@ from ..lessons.labels import label
 from .models import CHOICE_TYPES, MAX_RANKED
 from .tally_forms import answer_mode_choices
 
-MAX_CLASS_SIZE = 60
 MAX_JOIN_LIMIT = 200
 
 if TYPE_CHECKING:

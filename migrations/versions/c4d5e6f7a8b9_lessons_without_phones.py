@@ -1,7 +1,7 @@
 """lessons without phones: answer mode, booth key, answers counted by hand
 
 Revision ID: c4d5e6f7a8b9
-Revises: b7e1c2d3a4f5
+Revises: b7e4c1d2a9f3
 Create Date: 2026-11-30 19:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4d5e6f7a8b9'
-down_revision = 'b7e1c2d3a4f5'
+down_revision = 'b7e4c1d2a9f3'
 branch_labels = None
 depends_on = None
 
