@@ -105,6 +105,13 @@ def test_the_start_form_offers_every_way_of_answering(teacher):
     page = teacher.client.get("/lessons/sample").text
     for value in ("devices", "booth", "paper", "hands"):
         assert f'value="{value}"' in page
+    assert 'href="/lessons/sample/pack/nl"' in page  # the paper answer slips
+
+
+def test_a_paper_lesson_links_to_the_answer_slips(app, teacher):
+    run_id = start(teacher, "paper", language="en")
+    page = teacher.client.get(f"/runs/{run_id}").text
+    assert 'href="/lessons/sample/pack/en"' in page
 
 
 # --- tallies: exact results ------------------------------------------------------------

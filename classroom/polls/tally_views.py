@@ -38,11 +38,11 @@ TALLY_ERRORS = {
 
 
 @bp.app_template_global()
-def paper_pack_url(slug: str) -> str | None:
-    """The module's printable pack with the answer slips, once that page exists."""
+def paper_pack_url(slug: str, language: str) -> str | None:
+    """The module's printable pack with the answer slips in a language, if that page exists."""
     if "lessons.pack" not in current_app.view_functions:
         return None
-    return url_for("lessons.pack", slug=slug)
+    return url_for("lessons.pack", slug=slug, language=language)
 
 
 @bp.app_template_global()
