@@ -44,6 +44,7 @@ def _register_blueprints(app: Flask) -> None:
     from .lessons import bp as lessons_bp
     from .main import bp as main_bp
     from .polls import bp as polls_bp
+    from .polls.booth_views import bp as booth_bp
     from .reports import bp as reports_bp
     from .signon import bp as signon_bp
     from .student import bp as student_bp
@@ -53,6 +54,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts_bp,
         lessons_bp,
         polls_bp,
+        booth_bp,
         student_bp,
         coordination_bp,
         reports_bp,

@@ -20,6 +20,9 @@ PUBLIC_ENDPOINTS = {
     "signon.start",
     "signon.callback",
     "signon.logged_out",
+    # The booth's pages: open to a device with a booth session only, else 410 (test_no_phones).
+    "booth.index",
+    "booth.answer",
 }
 
 

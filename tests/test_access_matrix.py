@@ -75,12 +75,16 @@ MATRIX = {
     "signon.logged_out": ANYONE,
     "signon.settings": SCHOOL_LIST,
     "signon.remove": SCHOOL_LIST,
+    # Only a device the teacher made the booth gets in; everyone else: 410 (test_no_phones).
+    "booth.index": ANY_ANSWER,
+    "booth.answer": ANY_ANSWER,
 }
 # Every route of a run is the owner's only.
 RUN_ENDPOINTS = (
     "detail", "present", "state", "qr_code", "question_action", "step", "end", "delete",
     "join_limit",
     "moderate", "add_question", "support", "summary", "summary_csv",
+    "answer_mode", "tally", "store_tally", "booth_start", "booth_open", "booth_end",
 )  # fmt: skip
 MATRIX.update({f"polls.{name}": OWN_RUN for name in RUN_ENDPOINTS})
 # The owner reaches it; the made-up answer id is then refused as unknown.
@@ -105,6 +109,7 @@ def world(app, make_user, make_class, student):
     spare_runs = {
         "polls.end": teacher.start_run(class_id),
         "polls.delete": teacher.start_run(class_id),
+        "polls.booth_open": teacher.start_run(class_id),
     }
     code_a, questions_a = run_info(app, run_a)
     other_teacher_user = make_user("teacher", school_id=school_a)
@@ -161,9 +166,12 @@ def outcome(response) -> str:
 def test_every_route_as_every_visitor_matches_the_matrix(app, world):
     clients, values, spare_runs = world
     failures = []
-    # Routes that change who the visitor is (logging out, joining) go last.
-    last = ("student.join_link", "accounts.logout")
-    rules = sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint in last, r.endpoint))
+    # Routes that change who the visitor is (logging out, joining, the booth) go last.
+    last = ("polls.booth_open", "student.join_link", "accounts.logout")
+    rules = sorted(
+        app.url_map.iter_rules(),
+        key=lambda r: (last.index(r.endpoint) if r.endpoint in last else -1, r.endpoint),
+    )
     for rule in rules:
         arguments = {}
         for name in rule.arguments:

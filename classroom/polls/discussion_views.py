@@ -64,6 +64,15 @@ def summary(run_id: int):
     return render_template("polls/summary.html", **view_model(g.run))
 
 
+def counted_by_label(question) -> str:
+    """How a question's answers were counted, as the CSV says it."""
+    if question.counted_by == "hands":
+        return _("counted by hand (hands up, not anonymous)")
+    if question.counted_by == "hand":
+        return _("counted by hand")
+    return ""
+
+
 @bp.get("/<int:run_id>/summary.csv")
 def summary_csv(run_id: int):
     """The summary as CSV: one row per option (k-suppressed), approved open answers."""
@@ -76,15 +85,18 @@ def summary_csv(run_id: int):
         if not question.is_shown_to_class:
             continue
         wording = question.text(language)["question"]
+        counted = counted_by_label(question)
         result = released[question.id]
         if result is None:
-            rows.append([question.key, wording, "", "", "", counts.get(question.id, 0)])
+            rows.append([question.key, wording, "", "", "", counts.get(question.id, 0), counted])
             continue
         for option in result.options:
             count = fewer if option.hidden else option.count
             percent = "" if option.hidden else option.percent
-            rows.append([question.key, wording, option.label, count, percent, result.total])
+            rows.append(
+                [question.key, wording, option.label, count, percent, result.total, counted]
+            )
         for text in result.texts:
-            rows.append([question.key, wording, text, "", "", result.total])
-    header = ["question", "text", "answer", "count", "percent", "answers"]
+            rows.append([question.key, wording, text, "", "", result.total, counted])
+    header = ["question", "text", "answer", "count", "percent", "answers", "counted_by"]
     return csv_response(header, rows, f"lesson-{g.run.id}.csv")

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..languages import language_choices
 from ..lessons.labels import label
 from .models import CHOICE_TYPES, MAX_RANKED
+from .tally_forms import answer_mode_choices
 
 MAX_JOIN_LIMIT = 200
 
@@ -59,6 +60,13 @@ class StartRunForm(FlaskForm):
     class_size = IntegerField(
         _l("Students in the class"),
         validators=[Optional(), NumberRange(min=1, max=MAX_CLASS_SIZE)],
+    )
+
+    answer_mode = SelectField(
+        _l("How does the class answer?"),
+        choices=answer_mode_choices,
+        default="devices",
+        validators=[Optional()],
     )
 
     def set_classes(self, classes: list[SchoolClass]) -> None:

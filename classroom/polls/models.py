@@ -22,6 +22,8 @@ CHOICE_TYPES = ("single", "multiple", "ranking")
 RANK_BITS = 3
 MAX_RANKED = 6
 SCALE_POINTS = 5
+# How a class answers: a device each, one shared device (booth), paper slips, hands up.
+ANSWER_MODES = ("devices", "booth", "paper", "hands")
 
 
 class Run(db.Model):
@@ -52,6 +54,14 @@ class Run(db.Model):
     # Devices that joined, and how many may (class size + 2; None: no limit).
     joined: Mapped[int] = mapped_column(default=0, server_default="0")
     join_limit: Mapped[int | None]
+    # How the class answers; see ANSWER_MODES and polls.tally_views.
+    answer_mode: Mapped[str] = mapped_column(
+        String(10), default="devices", server_default="devices"
+    )
+    # Set while a shared device is the booth; a booth's session holds it (see booth_views).
+    booth_key: Mapped[str | None] = mapped_column(String(32))
+    # Some results were counted by hand (paper slips or hands), as every export says.
+    counted_by_hand: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     ended_at: Mapped[datetime | None]
     # A lesson left running ends by itself at this moment.
@@ -121,6 +131,8 @@ class Question(db.Model):
     added_by_teacher: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Feeling at home, safe, excluded: a count of 1 or 2 is never shown.
     sensitive: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Answers typed in from a tally: "hand" (paper slips) or "hands" (hands up, not anonymous).
+    counted_by: Mapped[str | None] = mapped_column(String(10))
 
     run: Mapped[Run] = relationship(back_populates="questions")
 

@@ -107,6 +107,7 @@ def create():
             return render_error(400, _("This assignment is not yours or is for another class."))
     run = services.start_run(module, school_class, current_user, form.language.data)
     run.assignment = assignment
+    run.answer_mode = form.answer_mode.data or "devices"
     db.session.commit()
     return redirect(url_for("polls.present", run_id=run.id), 303)
 
@@ -331,4 +332,4 @@ def back_to(run: Run) -> str:
     return url_for(view, run_id=run.id)
 
 
-from . import discussion_views  # noqa: E402, F401  (more routes of this blueprint)
+from . import booth_views, discussion_views, tally_views  # noqa: E402, F401  (more routes)

@@ -30,6 +30,8 @@ class Cell:
     status: str  # planned | overdue | done | own-choice | running | ""
     due_on: date | None = None
     runs: int = 0
+    # Runs with results counted by hand (paper slips or hands up).
+    hand_counted: int = 0
 
 
 def overview(school: School, classes: list[SchoolClass], slugs: list[str], today: date):
@@ -51,10 +53,14 @@ def _cell(school_class, slug, runs, assignments, today) -> Cell:
         status = latest.status(today)
         if status != "done" and any(r.is_open for r in own):
             status = "running"
-        return Cell(status, latest.due_on, len(own))
+        return Cell(status, latest.due_on, len(own), _by_hand(own))
     if own:
-        return Cell("own-choice", None, len(own))
+        return Cell("own-choice", None, len(own), _by_hand(own))
     return Cell("")
+
+
+def _by_hand(runs: list[Run]) -> int:
+    return sum(1 for run in runs if run.counted_by_hand)
 
 
 def values_covered(classes: list[SchoolClass], runs: list[Run], values_of: dict[str, tuple]):

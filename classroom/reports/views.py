@@ -73,12 +73,14 @@ def overview_csv():
     titles = _titles()
     cells = services.overview(g.school, classes, list(titles), _today())
     rows = [
-        [c.name, c.level, c.year, slug, titles[slug], cell.status, cell.due_on or "", cell.runs]
+        [c.name, c.level, c.year, slug, titles[slug], cell.status, cell.due_on or "", cell.runs,
+         cell.hand_counted]
         for c in classes
         for slug in titles
         if (cell := cells[(c.id, slug)]).status
-    ]
-    header = ["class", "level", "year", "module", "title", "status", "due", "runs"]
+    ]  # fmt: skip
+    header = ["class", "level", "year", "module", "title", "status", "due", "runs",
+              "runs_counted_by_hand"]  # fmt: skip
     return csv_response(header, rows, "overview.csv")
 
 
@@ -127,11 +129,13 @@ def results_csv(slug: str):
     rows = [
         [slug, r.key, r.question, option.label,
          option.count if option.count is not None else hidden,
-         option.percent if option.percent is not None else hidden, r.total, r.runs]
+         option.percent if option.percent is not None else hidden, r.total, r.runs,
+         r.hand_counted]
         for r in found
         for option in r.options
     ]  # fmt: skip
-    header = ["module", "question", "text", "option", "count", "percent", "answers", "runs"]
+    header = ["module", "question", "text", "option", "count", "percent", "answers", "runs",
+              "runs_counted_by_hand"]  # fmt: skip
     return csv_response(header, rows, f"results-{slug}.csv")
 
 

@@ -39,6 +39,7 @@ from .storing import (
     store_answer,
     validate_answer,
 )
+from .tally import TallyError, hands_allowed, max_slips, store_tally
 
 __all__ = [
     "Comparison",
@@ -50,6 +51,7 @@ __all__ = [
     "SchoolComparison",
     "SchoolFigure",
     "SchoolQuestion",
+    "TallyError",
     "answer_of",
     "compare",
     "count_answers",
@@ -59,6 +61,8 @@ __all__ = [
     "delete_run_answers",
     "encode_ranking",
     "forget_deleted",
+    "hands_allowed",
+    "max_slips",
     "min_answers",
     "moderate",
     "moderation_queue",
@@ -74,6 +78,7 @@ __all__ = [
     "school_results",
     "seal",
     "store_answer",
+    "store_tally",
     "validate_answer",
     "word_cloud",
 ]

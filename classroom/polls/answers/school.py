@@ -41,6 +41,8 @@ class SchoolQuestion:
     shown: bool
     options: list[SchoolFigure]
     mean: float | None
+    # How many of the counted runs were counted by hand (paper slips).
+    hand_counted: int = 0
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ def _school_questions(runs: list[Run]) -> list[Question]:
         q
         for run in runs
         for q in run.questions
-        if q.type in SCHOOL_TYPES and not q.added_by_teacher
+        # Hands up is not anonymous: those counts never enter school results.
+        if q.type in SCHOOL_TYPES and not q.added_by_teacher and q.counted_by != "hands"
     ]
 
 
@@ -129,14 +132,20 @@ def school_results(slug_runs: list[Run], school_id: int, slug: str, k: int, lang
     kept = db.session.get(SchoolRelease, (school_id, slug))
     entries = kept.questions if kept else {}
     samples: dict[str, Question] = {}
+    by_hand: dict[str, set[int]] = {}
     for question in sorted(questions, key=lambda q: q.position):
         samples.setdefault(question.key, question)
+        if question.counted_by == "hand":
+            by_hand.setdefault(question.key, set()).add(question.run_id)
     return [
-        _school_question(sample, entries.get(key), k, language) for key, sample in samples.items()
+        _school_question(sample, entries.get(key), k, language, by_hand.get(key, set()))
+        for key, sample in samples.items()
     ]
 
 
-def _school_question(sample: Question, entry, k: int, language: str) -> SchoolQuestion:
+def _school_question(
+    sample: Question, entry, k: int, language: str, by_hand: set[int]
+) -> SchoolQuestion:
     wording = sample.text(language)
     if sample.type == "scale":
         low, high = wording["scale"]
@@ -171,6 +180,7 @@ def _school_question(sample: Question, entry, k: int, language: str) -> SchoolQu
         shown=shown,
         options=options,
         mean=mean,
+        hand_counted=len(by_hand & set(entry["runs"])) if entry else 0,
     )
 
 
