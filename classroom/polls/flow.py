@@ -47,6 +47,12 @@ def current_step(run: Run) -> Step:
     return all_steps[min(max(run.step, 0), len(all_steps) - 1)]
 
 
+def phase_left(run: Run) -> bool:
+    """Whether a phase of the module still lies ahead of the projector (worth a pause)."""
+    ahead = steps(run)[run.step + 1 :]
+    return any(step.kind == "phase" for step in ahead)
+
+
 def go_to(run: Run, index: int) -> Step:
     """Move the projector to a step: leaving a question closes it, arriving opens a new one."""
     all_steps = steps(run)
