@@ -273,3 +273,38 @@ def test_support_has_tel_links_the_school_contact_and_stays_as_a_link(app, live_
     assert help_page.status_code == 200
     assert "Mevrouw Jansen, vertrouwenspersoon, kamer 12" in help_page.text
     assert 'href="tel:08002000"' in help_page.text
+
+
+def test_the_projector_of_a_paused_run_shows_where_the_class_stopped(app, live_run):
+    teacher, run_id, _code, _questions = live_run
+    teacher.client.post(f"/runs/{run_id}/flow/next")
+    teacher.client.post(f"/runs/{run_id}/flow/next")  # the first phase: Voorgesprek
+    teacher.client.post(f"/runs/{run_id}/pause")
+    projector = teacher.client.get(f"/runs/{run_id}/present").text
+    assert "Tot de volgende les" in projector
+    assert "Voorgesprek" in projector
+    detail = teacher.client.get(f"/runs/{run_id}").text
+    assert "De klas is gestopt bij stap" in detail
+
+
+def test_a_coordinator_without_classes_is_told_where_to_link_them(app, make_user):
+    from conftest import Staff
+
+    coordinator = Staff(app.test_client(), make_user("coordinator"))
+    coordinator.login()
+    page = coordinator.client.get("/").text
+    assert "Je coördinator koppelt" not in page
+    assert "Koppel jezelf als docent aan een klas" in page
+    assert 'href="/school/classes"' in page
+
+
+def test_the_ranking_page_loads_its_script_and_keeps_the_dropdowns_for_no_javascript(
+    app, teacher, student
+):
+    run_id = teacher.start_run(teacher.class_id)
+    code, questions = run_info(app, run_id)
+    teacher.act(run_id, questions[-2], "open")  # the sample's ranking question
+    page = joined(student, code).page(code).text
+    assert "/static/js/ranking.js" in page
+    assert 'data-up-label="{item} omhoog"' in page
+    assert page.count('class="rank-select"') == 3

@@ -39,6 +39,7 @@
     document.querySelectorAll(".flashes").forEach(function (flashes) {
       flashes.remove();
     });
+    document.dispatchEvent(new CustomEvent("live:swapped"));
     if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
   }
 
