@@ -86,3 +86,16 @@ def test_numbers_follow_the_language(app):
         session["language"] = "en"
         assert number(3.4) == "3.4"
         assert points(20) == "+20 percentage points"
+
+
+def test_estimate_bins_do_not_overlap(app, teacher, student):
+    run_id = teacher.start_run(teacher.class_id)
+    code, questions = run_info(app, run_id)
+    answer_all(
+        student, teacher, run_id, code, questions[ESTIMATE], ["40", "10", "25", "60", "70", "30"]
+    )
+    rows = read(teacher.client.get(f"/runs/{run_id}/summary.csv"), ";")
+    labels = [row[2] for row in rows if row[0] == rows[-1][0] and row[6]]
+    assert "60–69%" in labels and "70–79%" in labels and labels[-1] == "90–100%"
+    counts = {row[2]: row[3] for row in rows if row[2] in ("60–69%", "70–79%")}
+    assert counts == {"60–69%": "1", "70–79%": "1"}
