@@ -308,3 +308,14 @@ def test_the_ranking_page_loads_its_script_and_keeps_the_dropdowns_for_no_javasc
     assert "/static/js/ranking.js" in page
     assert 'data-up-label="{item} omhoog"' in page
     assert page.count('class="rank-select"') == 3
+
+
+def test_the_start_form_defaults_to_a_class_in_the_module_years(app, teacher, make_class):
+    # The sample module is for the lower years; the teacher's first class is 3 HAVO B.
+    upper = make_class(teacher.user["school_id"], [teacher.user["id"]], name="1A VWO", year=5)
+    assert upper
+    page = teacher.client.get("/lessons/sample").text
+    start = page.index('id="school_class"')
+    select = page[start : page.index("</select>", start)]
+    chosen = select[select.index("selected") - 60 : select.index("selected") + 40]
+    assert "3 HAVO B" in chosen

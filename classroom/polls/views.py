@@ -59,14 +59,22 @@ def load_own_run():
 def start_run_form(slug: str, language: str) -> StartRunForm:
     """The form on a module page that starts a run for one of the teacher's classes."""
     assignment = request.args.get("assignment", type=int)
+    classes = teachable_classes(current_user)
+    chosen = request.args.get("class", type=int)
+    module = get_library().get(slug)
+    if chosen is None and module is not None:
+        # The first class in the years the module is for (lower: years 1-3, upper: 4-6).
+        years = module.text(language).years
+        fitting = [c for c in classes if ("lower" if c.year <= 3 else "upper") in years]
+        chosen = fitting[0].id if fitting else None
     form = StartRunForm(
         module=slug,
         language=language,
         assignment=assignment or "",
-        school_class=request.args.get("class", type=int),
+        school_class=chosen,
         formdata=None,
     )
-    form.set_classes(teachable_classes(current_user))
+    form.set_classes(classes)
     return form
 
 
