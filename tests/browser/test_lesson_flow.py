@@ -61,3 +61,13 @@ def test_a_phone_keeps_following_through_errors_a_pause_and_a_ranking(new_contex
     expect(ranking.locator(".rank-name")).to_have_text(["Eerlijkheid", "Vriendschap", "Plezier"])
     page.locator("form.answer-form button[type=submit]").click()
     student.expect_saved()
+
+
+def test_every_module_page_fits_a_360_px_phone(new_context):
+    teacher = Teacher(new_context(viewport={"width": 360, "height": 640}).new_page())
+    teacher.log_in("nl")
+    page = teacher.page
+    for slug in sorted(library().modules):
+        page.goto(f"/lessons/{slug}")
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"/lessons/{slug} scrolls sideways: {width}"
