@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app classroom
+# `make run PORT=8000` when 5000 is taken.
+PORT ?= 5000
 CATALOGS := $(wildcard classroom/translations/*/LC_MESSAGES/messages.po)
 
 .PHONY: install translations run test test-fast lint format check-lessons extract-messages
@@ -23,7 +25,7 @@ classroom/translations/%/LC_MESSAGES/messages.mo: classroom/translations/%/LC_ME
 run: translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --i-know-this-is-not-a-server
-	FLASK_SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port 5000
+	FLASK_SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

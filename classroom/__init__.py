@@ -24,10 +24,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 
-    from . import converters, errors, extensions, security
+    from . import converters, errors, extensions, numbers, security
 
     extensions.init_app(app)
     converters.init_app(app)
+    numbers.init_app(app)
     _register_blueprints(app)
     errors.init_app(app)
     security.init_app(app)

@@ -25,6 +25,8 @@ MIN_ANSWERS_FLOOR = 3
 OPEN_TEXT_MAX_LENGTH = 280
 # A lesson left running ends by itself this long after it started.
 RUN_MAX_HOURS = 12
+# A paused lesson (between two sessions) ends by itself this many days after the pause.
+RUN_PAUSED_MAX_DAYS = 21
 # How often a waiting page asks "anything new?", in milliseconds.
 POLL_INTERVAL_MS = 2000
 

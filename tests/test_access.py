@@ -17,6 +17,7 @@ PUBLIC_ENDPOINTS = {
     "student.live",
     "student.live_state",
     "student.live_answer",
+    "student.live_support",
     "signon.start",
     "signon.callback",
     "signon.logged_out",

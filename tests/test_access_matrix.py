@@ -52,6 +52,7 @@ MATRIX = {
     "student.live": IN_RUN,
     "student.live_state": IN_RUN,
     "student.live_answer": IN_RUN,
+    "student.live_support": IN_RUN,
     "reports.index": SCHOOL_LIST,
     "reports.overview_csv": SCHOOL_LIST,
     "coordination.teachers": SCHOOL_LIST,
@@ -82,7 +83,7 @@ MATRIX = {
 # Every route of a run is the owner's only.
 RUN_ENDPOINTS = (
     "detail", "present", "state", "qr_code", "question_action", "step", "end", "delete",
-    "join_limit",
+    "join_limit", "confirm_end", "confirm_delete", "pause", "resume",
     "moderate", "add_question", "support", "summary", "summary_csv",
     "answer_mode", "tally", "store_tally", "booth_start", "booth_open", "booth_end",
 )  # fmt: skip
@@ -110,6 +111,7 @@ def world(app, make_user, make_class, student):
         "polls.end": teacher.start_run(class_id),
         "polls.delete": teacher.start_run(class_id),
         "polls.booth_open": teacher.start_run(class_id),
+        "polls.pause": teacher.start_run(class_id),
     }
     code_a, questions_a = run_info(app, run_a)
     other_teacher_user = make_user("teacher", school_id=school_a)

@@ -276,7 +276,7 @@ def test_the_overview_shows_planned_overdue_done_and_own_choice(app, coordinator
     school.client.post(f"/runs/{run_id}/end")
     csv = coordinator.client.get("/school/overview.csv")
     assert csv.mimetype == "text/csv"
-    assert "3 HAVO B,havo,3,sample" in csv.text
+    assert "3 HAVO B;havo;3;sample" in csv.text
     filtered = coordinator.client.get("/school/?level=vwo").text
     assert "4 VWO A" in filtered and "3 HAVO B" not in filtered
 

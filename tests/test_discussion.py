@@ -187,7 +187,7 @@ def test_an_estimate_shows_the_median_and_then_the_real_figure(app, live_run, st
     assert [o.count for o in result.options][:7] == [1, 1, 1, 1, 1, 0, 1]
     teacher.act(run_id, questions[ESTIMATE], "reveal")
     presenter = teacher.client.get(f"/runs/{run_id}/present").text
-    assert "Middelste antwoord (mediaan): 27.5%" in presenter
+    assert "Middelste antwoord (mediaan): 27,5%" in presenter
     assert "Het echte cijfer: 3%" in presenter
 
 
@@ -230,7 +230,7 @@ def test_pre_post_comparison_with_exact_figures(app, live_run, student):
     assert comparison.poles_after == (0, 5)
     teacher.act(run_id, questions[SCALE_POST], "reveal")
     presenter = teacher.client.get(f"/runs/{run_id}/present").text
-    assert "Verandering van het gemiddelde: +0.8" in presenter
+    assert "Verandering van het gemiddelde: +0,8" in presenter
     assert "Aan de uiteinden van de schaal (1 of 5): 2 voor, 0 na." in presenter
 
 
@@ -357,10 +357,14 @@ def test_summary_page_and_csv_hold_every_question(app, live_run, student):
     assert "Welke kleur vind je mooi?" in page and "60%" in page
     assert "Resultaten verschijnen vanaf 5 antwoorden" in page
     response = teacher.client.get(f"/runs/{run_id}/summary.csv")
-    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
-    # The last column says how answers were counted; empty for answers from devices.
-    assert ["colour", "Welke kleur vind je mooi?", "Groen", "3", "60", "5", ""] in rows
-    assert ["home-pre", "Ik voel me thuis in deze klas.", "", "", "", "3", ""] in rows
+    # Dutch Excel: semicolons, Dutch headers; a figure not released leaves its number cells empty.
+    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:5] == ["vraag", "tekst", "antwoord", "aantal", "procent"]
+    # The column before the note says how answers were counted; empty for answers from devices.
+    assert ["colour", "Welke kleur vind je mooi?", "Groen", "3", "60", "", "", "5", "", ""] in rows
+    not_released = next(row for row in rows if row[0] == "home-pre")
+    assert not_released[3:9] == ["", "", "", "", "3", ""]
+    assert "minder dan 5 antwoorden" in not_released[9]
 
 
 def test_deleting_a_run_deletes_every_answer(app, live_run, student):

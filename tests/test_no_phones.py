@@ -135,12 +135,13 @@ def test_a_paper_tally_gives_exact_results_marked_counted_by_hand(app, teacher):
     assert "counted by hand" in detail or "met de hand geteld" in detail
     summary = teacher.client.get(f"/runs/{run_id}/summary").text
     assert "met de hand geteld" in summary
-    rows = list(csv.reader(io.StringIO(teacher.client.get(f"/runs/{run_id}/summary.csv").text)))
-    assert rows[0][-1] == "counted_by"
+    text = teacher.client.get(f"/runs/{run_id}/summary.csv").text.lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][-2] == "geteld door"
     colour_rows = [row for row in rows if row[0] == "colour"]
     assert [row[3] for row in colour_rows] == ["1", "4", "2"]
-    assert all(row[-1] == "met de hand geteld" for row in colour_rows)
-    assert all(row[-1] == "" for row in rows[1:] if row[0] == "weekend")
+    assert all(row[-2] == "met de hand geteld" for row in colour_rows)
+    assert all(row[-2] == "" for row in rows[1:] if row[0] == "weekend")
 
 
 def test_every_slip_is_one_answer_with_its_own_pseudonym(app, teacher):
@@ -181,7 +182,7 @@ def test_scale_tallies_give_the_pre_post_comparison_and_prompts(app, teacher):
     assert comparison.poles_before == (5, 5) and comparison.poles_after == (5, 5)
     page = teacher.client.get(f"/runs/{run_id}").text
     assert "Ask both sides." in page  # the discussion prompt of the question on the projector
-    assert "+1.4" in page or "1.4" in page
+    assert "+1,4" in page  # Dutch numbers, as the teacher reads them
 
 
 def test_a_multiple_choice_tally_keeps_every_count(app, teacher):
@@ -426,16 +427,23 @@ def test_hands_up_never_enters_school_results_and_paper_is_marked(
     coordinator = Staff(app.test_client(), make_user("coordinator", school_id=school_id))
     coordinator.login()
     rows = list(
-        csv.DictReader(io.StringIO(coordinator.client.get("/school/results/sample.csv").text))
+        csv.DictReader(
+            io.StringIO(coordinator.client.get("/school/results/sample.csv").text.lstrip("\ufeff")),
+            delimiter=";",
+        )
     )
-    colour = [row for row in rows if row["question"] == "colour"]
-    assert {row["answers"] for row in colour} == {"12"}
-    assert {row["runs_counted_by_hand"] for row in colour} == {"2"}
-    assert not [row for row in rows if row["question"] == "weekend"]
+    colour = [row for row in rows if row["vraag"] == "colour"]
+    assert {row["antwoorden"] for row in colour} == {"12"}
+    assert {row["lessen met de hand geteld"] for row in colour} == {"2"}
+    assert not [row for row in rows if row["vraag"] == "weekend"]
     overview = list(
-        csv.DictReader(io.StringIO(coordinator.client.get("/school/overview.csv").text))
+        csv.DictReader(
+            io.StringIO(coordinator.client.get("/school/overview.csv").text.lstrip("\ufeff")),
+            delimiter=";",
+        )
     )
-    assert {row["runs_counted_by_hand"] for row in overview if row["module"] == "sample"} == {"1"}
+    hand = {row["lessen met de hand geteld"] for row in overview if row["module"] == "sample"}
+    assert hand == {"1"}
 
 
 # --- the booth --------------------------------------------------------------------------

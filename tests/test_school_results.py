@@ -74,8 +74,20 @@ def school_figures(app, coordinator, key):
 def results_csv(coordinator, slug="sample"):
     response = coordinator.client.get(f"/school/results/{slug}.csv")
     assert response.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
-    return {(row["question"], row["option"]): row for row in rows}
+    rows = csv.DictReader(io.StringIO(response.text.lstrip("\ufeff")), delimiter=";")
+    english = {
+        "vraag": "question", "antwoordmogelijkheid": "option", "aantal": "count",
+        "procent": "percent", "antwoorden": "answers", "lessen": "runs", "opmerking": "note",
+    }  # fmt: skip
+    table = {}
+    for row in rows:
+        row = {english.get(name, name): value for name, value in row.items()}
+        # A suppressed cell stays empty in its number column; the note says why.
+        if row["note"]:
+            assert row["count"] == "" or row["percent"] == ""
+            row["count"] = row["count"] or row["note"].replace("minder dan ", "<")
+        table[(row["question"], row["option"])] = row
+    return table
 
 
 def test_figures_add_up_over_classes_with_exact_numbers(app, coordinator, give_lesson):
@@ -132,7 +144,7 @@ def test_the_mean_and_comparison_appear_when_nothing_is_hidden(
     assert comparison.share_changes[1] == ("2", 50, 0)
     assert comparison.share_changes[0][0] == "1 · Helemaal oneens"
     page = coordinator.client.get("/school/results/sample").text
-    assert "Verandering van het gemiddelde: +1.5" in page
+    assert "Verandering van het gemiddelde: +1,5" in page
 
 
 def test_a_comparison_with_a_hidden_side_shows_no_figures(app, coordinator, give_lesson):

@@ -234,10 +234,11 @@ def test_answers_through_two_instances_are_counted_once_with_the_same_results(in
     ]
     assert [status for status, _headers, _body in exports] == [200, 200]
     assert exports[0][2] == exports[1][2]
-    rows = [row for row in csv.DictReader(io.StringIO(exports[0][2])) if row["count"]]
-    counted = [int(row["count"]) for row in rows]
+    table = csv.DictReader(io.StringIO(exports[0][2]), delimiter=";")  # Dutch: semicolons
+    rows = [row for row in table if row["aantal"]]
+    counted = [int(row["aantal"]) for row in rows]
     assert counted == [choices.count(option) for option in range(info["options"])]
-    assert {int(row["answers"]) for row in rows} == {PHONES}
+    assert {int(row["antwoorden"]) for row in rows} == {PHONES}
 
 
 # The state poll in front of Flask gives what the Flask view gives.

@@ -91,7 +91,7 @@ def test_user_text_is_escaped_everywhere(app, make_user, make_class, student, pa
     for export in (f"/runs/{run_id}/summary.csv", "/school/overview.csv"):
         client = teacher.client if export.startswith("/runs") else coordinator.client
         text = client.get(export).text.lstrip("\ufeff")
-        for row in csv.reader(io.StringIO(text)):
+        for row in csv.reader(io.StringIO(text), delimiter=";"):
             for cell in row:
                 assert not cell.startswith(("=", "+", "-", "@")), (export, cell)
 
@@ -111,6 +111,6 @@ def test_open_answers_cannot_become_spreadsheet_formulas(app, live_run, student,
         db.session.commit()
     teacher.act(run_id, questions[3], "reveal")
     text = teacher.client.get(f"/runs/{run_id}/summary.csv").text.lstrip("\ufeff")
-    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    cells = [cell for row in csv.reader(io.StringIO(text), delimiter=";") for cell in row]
     assert "'" + formula in cells
     assert formula not in cells

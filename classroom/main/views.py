@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..accounts.forms import EmptyForm
 from ..accounts.models import DEFAULT_RETENTION_DAYS
 from ..coordination.services import assignments_of
 from ..extensions import db
@@ -49,6 +50,7 @@ def index():
         assignments=assignments_of(current_user.school, teacher=current_user),
         titles={m.slug: m.text(language).title for m in get_library().modules.values()},
         today=now_utc().date(),
+        action_form=EmptyForm(),
     )
 
 

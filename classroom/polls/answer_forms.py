@@ -131,7 +131,13 @@ def form_value(question: Question, form: FlaskForm) -> tuple[int | None, str | N
 
 
 def initial_data(question: Question, own: tuple[int | None, str | None] | None) -> dict:
-    """Form data that shows a student their earlier answer."""
+    """Form data that shows a student their earlier answer.
+
+    A ranking never starts invalid: without an earlier answer it starts in the
+    options' own order (places 1, 2, 3...), which the student then changes.
+    """
+    if own is None and question.type == "ranking":
+        return {f"place_{index}": index + 1 for index in range(question.option_count)}
     if own is None:
         return {}
     value, text = own

@@ -5,9 +5,10 @@ import uuid
 from flask import abort, g, redirect, render_template
 from flask_babel import gettext as _
 
-from ..coordination.exports import csv_response
+from ..coordination.exports import csv_response, export_filename
 from ..errors import render_error
 from ..extensions import db
+from ..timeutil import as_utc
 from . import answers, flow, services
 from .forms import OwnQuestionForm
 from .views import back_to, bp, question_or_404, render_detail, view_model
@@ -53,6 +54,7 @@ def add_question(run_id: int):
 def support(run_id: int, action: str):
     """Show every student screen where to find help, without singling anyone out."""
     g.run.support_shown = action == "show"
+    g.run.support_offered = g.run.support_offered or g.run.support_shown
     g.run.touch()
     db.session.commit()
     return redirect(back_to(g.run), 303)
@@ -75,28 +77,45 @@ def counted_by_label(question) -> str:
 
 @bp.get("/<int:run_id>/summary.csv")
 def summary_csv(run_id: int):
-    """The summary as CSV: one row per option (k-suppressed), approved open answers."""
+    """The summary as CSV: one row per option (k-suppressed), approved open answers.
+
+    Numbers stay in number columns; a hidden or not yet released figure leaves its
+    cell empty and says why in the last column.
+    """
+    run = g.run
+    language = run.language
+    released = answers.run_results(run, language)
+    counts = answers.count_answers_per_question(run)
     rows = []
-    language = g.run.language
-    released = answers.run_results(g.run, language)
-    counts = answers.count_answers_per_question(g.run)
-    fewer = _("fewer than 3")
-    for question in g.run.questions:
+    for question in run.questions:
         if not question.is_shown_to_class:
             continue
         wording = question.text(language)["question"]
         counted = counted_by_label(question)
         result = released[question.id]
         if result is None:
-            rows.append([question.key, wording, "", "", "", counts.get(question.id, 0), counted])
-            continue
-        for option in result.options:
-            count = fewer if option.hidden else option.count
-            percent = "" if option.hidden else option.percent
+            note = _("no results yet: fewer than %(k)d answers", k=answers.min_answers(run))
+            answered = counts.get(question.id, 0)
             rows.append(
-                [question.key, wording, option.label, count, percent, result.total, counted]
+                [question.key, wording, "", None, None, None, None, answered, counted, note]
             )
+            continue
+        places = dict(result.ranks)
+        for option in result.options:
+            note = _("fewer than 3") if option.hidden else ""
+            rows.append([
+                question.key, wording, option.label, option.count, option.percent,
+                places.get(option.label), result.median, result.total, counted, note,
+            ])  # fmt: skip
         for text in result.texts:
-            rows.append([question.key, wording, text, "", "", result.total, counted])
-    header = ["question", "text", "answer", "count", "percent", "answers", "counted_by"]
-    return csv_response(header, rows, f"lesson-{g.run.id}.csv")
+            rows.append(
+                [question.key, wording, text, None, None, None, None, result.total, counted, ""]
+            )
+    header = [
+        _("question"), _("text"), _("answer"), _("count"), _("percent"),
+        _("average place"), _("median"), _("answers"), _("counted by"), _("note"),
+    ]  # fmt: skip
+    filename = export_filename(
+        run.module_slug, run.school_class.name, on=as_utc(run.created_at).date()
+    )
+    return csv_response(header, rows, filename)

@@ -73,6 +73,13 @@ def current_step(run: Run) -> Step:
     return all_steps[current_index(run, all_steps)]
 
 
+def phase_left(run: Run) -> bool:
+    """Whether a phase of the module still lies ahead of the projector (worth a pause)."""
+    all_steps = steps(run)
+    ahead = all_steps[current_index(run, all_steps) + 1 :]
+    return any(step.kind == "phase" for step in ahead)
+
+
 def go_to(run: Run, index: int) -> Step:
     """Move the projector to a step: leaving a question closes it, arriving opens a new one."""
     all_steps = steps(run)

@@ -49,6 +49,8 @@ class Run(db.Model):
     step_key: Mapped[str] = mapped_column(String(60), default="rules", server_default="rules")
     # Set when the teacher sends every student screen the support message.
     support_shown: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Once shown, every student page keeps a "Need help?" link for the rest of the run.
+    support_offered: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The class k when the run started: a school lowering k later changes no running lesson.
     min_answers: Mapped[int | None]
     # Devices that joined, and how many may (class size + 2; None: no limit).
@@ -64,8 +66,10 @@ class Run(db.Model):
     counted_by_hand: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     ended_at: Mapped[datetime | None]
-    # A lesson left running ends by itself at this moment.
+    # A lesson left running ends by itself at this moment (a paused one too, later).
     expires_at: Mapped[datetime | None]
+    # Set while the lesson waits for its next session: no joins, no answers.
+    paused_at: Mapped[datetime | None]
     # Set when the raw answers were deleted after the retention period.
     purged_at: Mapped[datetime | None]
 
@@ -79,8 +83,18 @@ class Run(db.Model):
 
     @property
     def is_open(self) -> bool:
-        """Tell whether students can still join and answer."""
-        return self.ended_at is None and not self.is_expired
+        """Tell whether students can still join and answer (not while paused)."""
+        return self.ended_at is None and self.paused_at is None and not self.is_expired
+
+    @property
+    def is_paused(self) -> bool:
+        """Whether the run waits for its next session (paused, not ended, not expired)."""
+        return self.paused_at is not None and self.ended_at is None and not self.is_expired
+
+    @property
+    def is_ended(self) -> bool:
+        """Whether the run ended, by the teacher or by its time limit (paused is not ended)."""
+        return self.end_time is not None
 
     @property
     def is_expired(self) -> bool:

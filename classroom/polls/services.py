@@ -188,8 +188,32 @@ def end_run(run: Run, at=None) -> None:
     run.touch()
 
 
+def pause_run(run: Run) -> None:
+    """Pause a run until its next session: joins and answers stop, the code is kept.
+
+    An open poll closes first. The run ends by itself `RUN_PAUSED_MAX_DAYS` after
+    the pause, unless the teacher resumes it.
+    """
+    for question in run.questions:
+        if question.status == "open":
+            close_question(question)
+    run.paused_at = now_utc()
+    run.expires_at = run.paused_at + timedelta(days=current_app.config["RUN_PAUSED_MAX_DAYS"])
+    run.touch()
+
+
+def resume_run(run: Run) -> None:
+    """Resume a paused run: its code works again and its time limit starts anew."""
+    run.paused_at = None
+    run.expires_at = now_utc() + timedelta(hours=current_app.config["RUN_MAX_HOURS"])
+    run.touch()
+
+
 def end_expired_runs() -> int:
-    """End every run that outlived its time limit, as of that limit; return how many."""
+    """End every run that outlived its time limit, as of that limit; return how many.
+
+    A paused run's limit is `RUN_PAUSED_MAX_DAYS` after its pause (see `pause_run`).
+    """
     expired = db.session.scalars(
         db.select(Run).where(Run.ended_at.is_(None), Run.expires_at <= now_utc())
     ).all()

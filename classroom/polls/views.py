@@ -7,6 +7,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     jsonify,
@@ -65,14 +66,22 @@ def grouped_code(code: str) -> str:
 def start_run_form(slug: str, language: str) -> StartRunForm:
     """The form on a module page that starts a run for one of the teacher's classes."""
     assignment = request.args.get("assignment", type=int)
+    classes = teachable_classes(current_user)
+    chosen = request.args.get("class", type=int)
+    module = get_library().get(slug)
+    if chosen is None and module is not None:
+        # The first class in the years the module is for (lower: years 1-3, upper: 4-6).
+        years = module.text(language).years
+        fitting = [c for c in classes if ("lower" if c.year <= 3 else "upper") in years]
+        chosen = fitting[0].id if fitting else None
     form = StartRunForm(
         module=slug,
         language=language,
         assignment=assignment or "",
-        school_class=request.args.get("class", type=int),
+        school_class=chosen,
         formdata=None,
     )
-    form.set_classes(teachable_classes(current_user))
+    form.set_classes(classes)
     return form
 
 
@@ -182,7 +191,7 @@ def detail(run_id: int):
 def render_detail(question_form: OwnQuestionForm, status: int = 200):
     """The teacher's screen with the moderation queues and the own-question form."""
     run = g.run
-    if run.ended_at is None and run.is_expired:
+    if run.ended_at is None and run.is_expired:  # also a pause that lasted too long
         services.end_run(run, at=run.expires_at)
         db.session.commit()
     queues = {q.id: answers.moderation_queue(q) for q in run.questions if q.type == "text"}
@@ -242,6 +251,8 @@ def qr_code(run_id: int):
 
 
 def _open_run_or_409():
+    if g.run.is_paused:
+        return render_error(409, _("This lesson is paused. Resume it first."))
     if not g.run.is_open:
         return render_error(409, _("This lesson has ended."))
     return None
@@ -305,14 +316,63 @@ def step(run_id: int, direction: str):
     return redirect(back_to(g.run), 303)
 
 
+@bp.get("/<int:run_id>/end")
+def confirm_end(run_id: int):
+    """Ask before ending the run; offer a pause when the module has a phase left."""
+    if g.run.is_ended:
+        return redirect(url_for("polls.summary", run_id=g.run.id), 303)
+    return render_template(
+        "polls/confirm_end.html",
+        run=g.run,
+        phase_left=flow.phase_left(g.run),
+        action_form=EmptyForm(),
+    )
+
+
 @bp.post("/<int:run_id>/end")
 def end(run_id: int):
-    """End the run: the join code stops working."""
-    if g.run.is_open:
+    """End the run (open or paused): the join code stops working."""
+    if not g.run.is_ended:
         services.end_run(g.run)
         db.session.commit()
         flash(_("The lesson has ended. The join code no longer works."), "info")
     return redirect(url_for("polls.summary", run_id=g.run.id), 303)
+
+
+@bp.post("/<int:run_id>/pause")
+def pause(run_id: int):
+    """Pause the open run until the next session: the code stops taking joins and answers."""
+    if (refused := _open_run_or_409()) is not None:
+        return refused
+    services.pause_run(g.run)
+    db.session.commit()
+    days = current_app.config["RUN_PAUSED_MAX_DAYS"]
+    flash(
+        _(
+            "The lesson is paused. Resume it in the next lesson; it ends by itself "
+            "after %(days)d days.",
+            days=days,
+        ),
+        "info",
+    )
+    return redirect(url_for("polls.detail", run_id=g.run.id), 303)
+
+
+@bp.post("/<int:run_id>/resume")
+def resume(run_id: int):
+    """Resume a paused run: the same code works again, the results carry on."""
+    if not g.run.is_paused:
+        return render_error(409, _("Only a paused lesson can be resumed."))
+    services.resume_run(g.run)
+    db.session.commit()
+    flash(_("The lesson goes on. Students join with the same code."), "success")
+    return redirect(url_for("polls.detail", run_id=g.run.id), 303)
+
+
+@bp.get("/<int:run_id>/delete")
+def confirm_delete(run_id: int):
+    """Ask before deleting the run and its answers."""
+    return render_template("polls/confirm_delete.html", run=g.run, action_form=EmptyForm())
 
 
 @bp.post("/<int:run_id>/delete")

@@ -51,7 +51,7 @@ def _cell(school_class, slug, runs, assignments, today) -> Cell:
     if planned:
         latest = max(planned, key=lambda a: (a.done_at is None, a.due_on))
         status = latest.status(today)
-        if status != "done" and any(r.is_open for r in own):
+        if status != "done" and any(not r.is_ended for r in own):
             status = "running"
         return Cell(status, latest.due_on, len(own), _by_hand(own))
     if own:
@@ -67,7 +67,7 @@ def values_covered(classes: list[SchoolClass], runs: list[Run], values_of: dict[
     """Per class: the citizenship values of the modules it did (an ended run) this year."""
     covered: dict[int, dict[str, list[str]]] = {c.id: {} for c in classes}
     for run in runs:
-        if run.class_id not in covered or run.is_open:
+        if run.class_id not in covered or not run.is_ended:
             continue
         for value in values_of.get(run.module_slug, ()):
             covered[run.class_id].setdefault(value, [])

@@ -4,10 +4,11 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.decorators import require_role
-from ..coordination.exports import csv_response
+from ..coordination.exports import csv_response, export_filename
 from ..coordination.models import LEVELS
 from ..coordination.services import classes_of, module_titles, school_year_start
 from ..extensions import db
@@ -79,9 +80,11 @@ def overview_csv():
         for slug in titles
         if (cell := cells[(c.id, slug)]).status
     ]  # fmt: skip
-    header = ["class", "level", "year", "module", "title", "status", "due", "runs",
-              "runs_counted_by_hand"]  # fmt: skip
-    return csv_response(header, rows, "overview.csv")
+    header = [
+        _("class"), _("level"), _("year"), _("module"), _("title"), _("status"), _("due"),
+        _("runs"), _("runs counted by hand"),
+    ]  # fmt: skip
+    return csv_response(header, rows, export_filename(_("overview"), on=_today()))
 
 
 @bp.get("/results")
@@ -114,7 +117,7 @@ def results(slug: str):
         slug=slug,
         title=_titles().get(slug, slug),
         runs=runs,
-        ended=sum(1 for run in runs if not run.is_open),
+        ended=sum(1 for run in runs if run.is_ended),
         results=found,
         comparisons=answers.school_comparisons(found),
         k=_school_k(),
@@ -123,20 +126,20 @@ def results(slug: str):
 
 @bp.get("/results/<slug>.csv")
 def results_csv(slug: str):
-    """The same released results as CSV; suppressed cells read '<k'."""
+    """The same released results as CSV; a suppressed cell is empty, the last column says why."""
     _runs, found = _school_results(slug)
-    hidden = f"<{_school_k()}"
+    hidden = _("fewer than %(k)d", k=_school_k())
     rows = [
-        [slug, r.key, r.question, option.label,
-         option.count if option.count is not None else hidden,
-         option.percent if option.percent is not None else hidden, r.total, r.runs,
-         r.hand_counted]
+        [slug, r.key, r.question, option.label, option.count, option.percent, r.total, r.runs,
+         r.hand_counted, hidden if option.count is None or option.percent is None else ""]
         for r in found
         for option in r.options
     ]  # fmt: skip
-    header = ["module", "question", "text", "option", "count", "percent", "answers", "runs",
-              "runs_counted_by_hand"]  # fmt: skip
-    return csv_response(header, rows, f"results-{slug}.csv")
+    header = [
+        _("module"), _("question"), _("text"), _("option"), _("count"), _("percent"),
+        _("answers"), _("runs"), _("runs counted by hand"), _("note"),
+    ]  # fmt: skip
+    return csv_response(header, rows, export_filename(slug, _("school"), on=_today()))
 
 
 @bp.get("/citizenship")

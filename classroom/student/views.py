@@ -37,6 +37,7 @@ from ..security import _set_security_headers
 from ..timeutil import as_utc, now_utc
 from . import tokens
 from .forms import JoinForm
+from .verdict import own_verdict
 
 bp = Blueprint("student", __name__)
 
@@ -53,6 +54,14 @@ def _run_for_code(code: str) -> Run | tuple[str, int]:
         return render_error(
             404, _("There is no lesson with this code. Check the code on the screen.")
         )
+    if run.is_paused:
+        return render_error(
+            423,
+            _(
+                "This lesson is paused until the next lesson. "
+                "Your teacher will open it again; then this code works once more."
+            ),
+        )
     if not run.is_open:
         g.wrong_code = True
         return render_error(410, _("This lesson has ended. The code no longer works."))
@@ -62,6 +71,10 @@ def _run_for_code(code: str) -> Run | tuple[str, int]:
 def _counts_as_wrong_code(_response) -> bool:
     """Only answers that tell a visitor a code is unknown or ended count."""
     return bool(g.get("wrong_code"))
+
+
+# A phone that joined keeps its live page (and its state poll) through a pause.
+PAUSED_PAGES = ("student.live", "student.live_state", "student.live_support")
 
 
 def _joined_any_run() -> bool:
@@ -90,8 +103,11 @@ def join():
     if form.validate_on_submit():
         found = _run_for_code(form.code.data)
         if not isinstance(found, Run):
-            form.code.errors.append(_("There is no open lesson with this code."))
             status = found[1]
+            if status == 423:
+                form.code.errors.append(_("This lesson is paused until the next lesson."))
+            else:
+                form.code.errors.append(_("There is no open lesson with this code."))
             return render_template("student/join.html", form=form), status
         return redirect(url_for("student.join_link", code=found.join_code), 303)
     status = 400 if form.is_submitted() else 200
@@ -122,8 +138,10 @@ def _joined_run(code: str) -> Run | ResponseReturnValue:
     run = services.find_run_by_code(normalised) if normalised else None
     if run is None or tokens.device_token(run.id) is None:
         return redirect(url_for("student.join_link", code=code))
+    if run.is_paused and request.endpoint in PAUSED_PAGES:
+        return run
     if not run.is_open:
-        return render_error(410, _("This lesson has ended. The code no longer works."))
+        return _run_for_code(code)  # the paused or the ended page
     return run
 
 
@@ -153,7 +171,7 @@ def live(code: str):
 def _render_live(question_form=None, status: int = 200):
     run: Run = g.run
     language = str(get_locale())
-    question = services.open_question_of(run)
+    question = None if run.is_paused else services.open_question_of(run)
     context = {"run": run, "language": language, "question": question, "results": None}
     if question is not None:
         own = answers.answer_of(question, g.token)
@@ -166,9 +184,20 @@ def _render_live(question_form=None, status: int = 200):
         if shown is not None and shown.revealed:
             released = answers.results(shown, language)
             context.update(shown=shown, results=released)
+            if released is not None and shown.correct is not None:
+                # Compared on this phone's own request; nothing is stored per student.
+                context.update(own_verdict=own_verdict(shown, answers.answer_of(shown, g.token)))
             if shown.type == "text":
                 context.update(cloud=answers.word_cloud(released))
     return render_template("student/live.html", **context), status
+
+
+@bp.get("/live/<code>/help")
+@code_limit()
+@joined_only
+def live_support(code: str):
+    """Where to find help; linked on every live page once the teacher has shown it."""
+    return render_template("student/support.html", run=g.run)
 
 
 @bp.get("/live/<code>/state")
@@ -328,7 +357,9 @@ def live_answer(code: str, question_id: int):
     if g.token is None:
         return redirect(url_for("student.join_link", code=code))
     if question.status != "open":
-        return render_error(409, _("This poll is closed. Your answer was not saved."))
+        # Back on the live page (not an error page), so the phone keeps following.
+        flash(_("This poll is closed. Your answer was not saved."), "error")
+        return _render_live(status=409)
     # CSRFProtect has checked this POST's token before the view; the form need not again.
     form = answer_form(question, str(get_locale()), meta={"csrf": False})
     if not form.validate_on_submit():
@@ -337,7 +368,8 @@ def live_answer(code: str, question_id: int):
     try:
         answers.store_answer(question, g.token, value=value, text=text)
     except answers.InvalidAnswer:
-        return render_error(400, _("That answer does not fit this question."))
+        flash(_("That answer does not fit this question."), "error")
+        return _render_live(status=400)
     live_url = url_for("student.live", code=run.join_code)  # the commit expires `run`
     db.session.commit()
     flash(_("Your answer has been saved. You can change it while the poll is open."), "success")
@@ -357,6 +389,12 @@ def _question_of_code(code: str, question_id: int) -> Question | ResponseReturnV
         question = db.session.scalar(_QUESTION_OF_CODE, parameters)
     if question is not None and question.run.is_open:
         return question
+    run = services.find_run_by_code(normalised) if normalised else None
+    if run is not None and run.is_paused and tokens.device_token(run.id) is not None:
+        # Paused while this phone was answering: back on the live page, which says so.
+        g.run, g.token = run, tokens.device_token(run.id)
+        flash(_("The lesson is paused. Your answer was not saved."), "error")
+        return _render_live(status=423)
     found = _joined_run(code)
     if not isinstance(found, Run):
         return found

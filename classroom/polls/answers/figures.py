@@ -7,6 +7,7 @@ language. Nothing here touches the database.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -157,7 +158,12 @@ def option_labels(question: Question, language: str) -> list[str]:
         low, high = wording["range"]
         width = (high - low) / ESTIMATE_BINS
         unit = wording.get("unit") or ""
+        # Answers are whole numbers: bins read 60-69 and 70-79, not 60-70 and 70-80.
+        edges = [math.ceil(low + i * width) for i in range(ESTIMATE_BINS)] + [high + 1]
         return [
-            f"{low + i * width:g}–{low + (i + 1) * width:g}{unit}" for i in range(ESTIMATE_BINS)
+            f"{edges[i]}{unit}"
+            if edges[i + 1] - 1 <= edges[i]
+            else f"{edges[i]}–{edges[i + 1] - 1}{unit}"
+            for i in range(ESTIMATE_BINS)
         ]
     return list(wording.get("options", []))

@@ -71,7 +71,7 @@ def refresh_school_release(school_id: int, slug: str, runs: list[Run], k: int) -
 
     `runs` are all the school's runs of the module; the caller commits.
     """
-    ended = [run for run in runs if not run.is_open]
+    ended = [run for run in runs if run.is_ended]
     questions = _school_questions(ended)
     released = {
         kept.question_id: kept

@@ -5,21 +5,32 @@
   const root = document.querySelector("[data-state-url]");
   if (!root) return;
   const stateUrl = root.dataset.stateUrl;
+  // The page to follow. After a form error the browser sits on the address the form
+  // was posted to; fetching or reloading that would post again or fail (405), so
+  // the live page's own address is used for both, and put back into the address bar.
+  const liveUrl = root.dataset.liveUrl || window.location.href;
+  if (root.dataset.liveUrl && new URL(liveUrl, window.location.href).href !== window.location.href) {
+    window.history.replaceState(null, "", liveUrl);
+  }
+
+  function goLive() {
+    window.location.assign(liveUrl);
+  }
   const interval = Number(root.dataset.interval) || 2000;
   let version = root.dataset.version;
   let etag = null;
 
   async function swapPage() {
-    const response = await fetch(window.location.href, { cache: "no-store" });
+    const response = await fetch(liveUrl, { cache: "no-store" });
     if (!response.ok) {
-      window.location.reload();
+      goLive();
       return;
     }
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
     const fresh = page.querySelector("[data-live-region]");
     const current = document.querySelector("[data-live-region]");
     if (!fresh || !current) {
-      window.location.reload();
+      goLive();
       return;
     }
     const focused = document.activeElement && document.activeElement.id;
@@ -28,6 +39,7 @@
     document.querySelectorAll(".flashes").forEach(function (flashes) {
       flashes.remove();
     });
+    document.dispatchEvent(new CustomEvent("live:swapped"));
     if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
   }
 
@@ -51,7 +63,7 @@
           },
         );
       } else if (response.status !== 304) {
-        window.location.reload();
+        goLive();
         return;
       }
     } catch (error) {
