@@ -19,6 +19,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy.orm import contains_eager
 
 from ..errors import render_error
@@ -127,10 +128,8 @@ def _render_live(question_form=None, status: int = 200):
     context = {"run": run, "language": language, "question": question, "results": None}
     if question is not None:
         own = answers.answer_of(question, g.token)
-        if question_form is None:
-            data = initial_data(question, own)
-            question_form = answer_form(question, language, formdata=None, data=data)
-        context.update(form=question_form, answered=own is not None)
+        fields = _answer_fields(question, language, own, question_form)
+        context.update(fields=fields, answered=own is not None)
     else:
         shown = services.current_question(run)
         if shown is not None and shown.revealed:
@@ -139,6 +138,37 @@ def _render_live(question_form=None, status: int = 200):
             if shown.type == "text":
                 context.update(cloud=answers.word_cloud(released))
     return render_template("student/live.html", **context), status
+
+
+def _answer_fields(question: Question, language: str, own, submitted) -> Markup:
+    """The answer fields of the question page, rendered once per question, language and answer.
+
+    What they show depends on nothing but the question, the language and the
+    phone's own earlier choice, which are the cache key: a phone gets the same
+    fields another phone with the same choice got, and nothing else of theirs.
+    A submitted form (with its errors) and an earlier open text are never cached.
+    """
+    wording = question.text(language)
+    cacheable = submitted is None and (own is None or question.type != "text")
+    key = (question.id, question.type, language, repr(wording), own and own[0])
+    cache = current_app.extensions.setdefault("student.answer_fields", {})
+    if cacheable and (fields := cache.get(key)) is not None:
+        return fields
+    form = submitted
+    if form is None:
+        form = answer_form(question, language, formdata=None, data=initial_data(question, own))
+    template = current_app.jinja_env.get_template("student/_answer_fields.html")
+    # The template escapes everything it is given; its output is safe as it stands.
+    fields = Markup(template.render(question=question, form=form, language=language))  # noqa: S704
+    if cacheable:
+        if len(cache) >= ANSWER_FIELDS_CACHED:
+            cache.clear()
+        cache[key] = fields
+    return fields
+
+
+# Per worker: a municipal event has one question open, a school a few hundred.
+ANSWER_FIELDS_CACHED = 2048
 
 
 @bp.get("/live/<code>/state")
