@@ -159,7 +159,8 @@ def _answer_fields(question: Question, language: str, own, submitted) -> Markup:
         form = answer_form(question, language, formdata=None, data=initial_data(question, own))
     template = current_app.jinja_env.get_template("student/_answer_fields.html")
     # The template escapes everything it is given; its output is safe as it stands.
-    fields = Markup(template.render(question=question, form=form, language=language))  # noqa: S704
+    html = template.render(question=question, form=form, language=language)
+    fields = Markup(html)  # noqa: S704  # nosec B704
     if cacheable:
         if len(cache) >= ANSWER_FIELDS_CACHED:
             cache.clear()
