@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app classroom
 CATALOGS := $(wildcard classroom/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: install translations run test lint format check-lessons extract-messages
+.PHONY: install translations run test test-fast lint format check-lessons extract-messages
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,8 @@ classroom/translations/%/LC_MESSAGES/messages.mo: classroom/translations/%/LC_ME
 
 run: translations
 	$(FLASK) db upgrade
-	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) demo --i-know-this-is-not-a-server
+	FLASK_SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: install
 	$(BIN)/ruff check .
@@ -40,6 +40,11 @@ check-lessons: install
 # PYTEST_ARGS passes options on, e.g. PYTEST_ARGS="--ignore=tests/browser".
 test: translations lint check-lessons
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# Everything but the tests that start gunicorn, Redis, PostgreSQL or Chromium (markers
+# `server` and `browser` in pyproject.toml): the quick check while changing code.
+test-fast: translations
+	$(BIN)/pytest -q -m "not server and not browser" $(PYTEST_ARGS)
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \

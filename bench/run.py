@@ -33,8 +33,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +51,11 @@ TEACHER_EMAIL = "docent@bench.klasgesprek.nl"
 TEACHER_PASSWORD = "bench-wachtwoord"  # noqa: S105 - a throwaway account in a throwaway database
 MODULE = "jihad"
 TEACHER_CLASSES = 6
+
+# One helper starts and stops gunicorn for the benchmark and the tests.
+sys.path.insert(0, str(ROOT / "tests"))
+import servers as test_servers  # noqa: E402
+from servers import start_gunicorn, stop_all  # noqa: E402
 
 # The issue's targets, checked and printed at the end of a run.
 ANSWER_RATIO = 0.7
@@ -109,70 +112,34 @@ class Step:
 # ---------------------------------------------------------------- processes
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Server:
-    """A gunicorn process group on 127.0.0.1, stopped on exit whatever happens."""
+    """A gunicorn process group on 127.0.0.1 (tests/servers.py), stopped on exit."""
 
     def __init__(self, name: str, target: str, cwd: Path, env: dict, workers: int, log: Path):
         self.name = name
-        self.port = free_port()
-        self.log = log.open("ab")
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--log-level",
-            "warning",
-            target,
-        ]
-        self.process = subprocess.Popen(  # noqa: S603 - fixed command line
-            command,
-            cwd=cwd,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        self.log_path = log
+        options = ("--log-level", "warning")
+        self.gunicorn = start_gunicorn(
+            env, log, workers=workers, target=target, cwd=cwd, options=options
         )
+        self.process = self.gunicorn.process
+        self.port = self.gunicorn.port
 
     @property
     def base(self) -> str:
         """The server's base URL."""
-        return f"http://127.0.0.1:{self.port}"
+        return self.gunicorn.base
 
     def wait_ready(self, path: str, timeout: float = 30.0) -> None:
         """Wait until the server answers the path, or fail."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"{self.name} exited early; see {self.log.name}")
-            with contextlib.suppress(OSError):
-                status, _headers, _body = request("GET", self.base + path)
-                if status < 500:
-                    return
-            time.sleep(0.2)
-        raise SystemExit(f"{self.name} did not start within {timeout:.0f} s")
+        try:
+            self.gunicorn.wait_until_up(path, timeout)
+        except AssertionError:
+            raise SystemExit(f"{self.name} did not start; see {self.log_path}") from None
 
     def stop(self) -> None:
         """Stop gunicorn gracefully, and kill its process group if it lingers."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        self.log.close()
+        stop_all([self.gunicorn], timeout=15)
 
 
 class MemorySampler:
@@ -496,9 +463,7 @@ def ensure_postgres_database(database_url: str) -> None:
 
 def server_env(database_url: str, secret: str) -> dict:
     """The environment of both servers: no stray Flask settings from the caller."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("FLASK_")}
-    env.update(DATABASE_URL=database_url, FLASK_SECRET_KEY=secret, PYTHONUNBUFFERED="1")
-    return env
+    return test_servers.server_env(DATABASE_URL=database_url, FLASK_SECRET_KEY=secret)
 
 
 class Floor:

@@ -24,9 +24,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 
-    from . import errors, extensions, security
+    from . import converters, errors, extensions, security
 
     extensions.init_app(app)
+    converters.init_app(app)
     _register_blueprints(app)
     errors.init_app(app)
     # Waiting phones' state polls are answered in front of Flask, with the same rules;

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .accounts.models import User
@@ -121,9 +121,20 @@ def _answer_demo_run(run, chance: random.Random, students: int) -> None:
 
 
 @click.command("demo")
+@click.option(
+    "--i-know-this-is-not-a-server",
+    "not_a_server",
+    is_flag=True,
+    help="Load the published demo logins outside debug mode, on a computer only you can reach.",
+)
 @with_appcontext
-def demo_command() -> None:
+def demo_command(not_a_server: bool) -> None:
     """Load the demo school with classes and demo logins (idempotent; for trying out)."""
+    if not (current_app.debug or not_a_server):
+        raise click.ClickException(
+            "The demo logins and their password are published: anyone could log in with them. "
+            "Load them only on your own computer, with --debug or --i-know-this-is-not-a-server."
+        )
     staff = load_demo()
     db.session.flush()
     load_demo_lessons(staff, now_utc().date())

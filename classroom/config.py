@@ -12,6 +12,9 @@ BABEL_TRANSLATION_DIRECTORIES = "translations"
 LANGUAGES = ("nl", "en")
 
 SESSION_COOKIE_HTTPONLY = True
+# None: secure (sent over HTTPS only) unless in debug mode or tests; see security.py.
+SESSION_COOKIE_SECURE = None
+REMEMBER_COOKIE_SECURE = None
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_HTTPONLY = True
 WTF_CSRF_TIME_LIMIT = None  # a lesson can outlast the default hour
@@ -27,8 +30,20 @@ POLL_INTERVAL_MS = 2000
 
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
+# A shared storage (Redis) that is down: count in this process and log it once.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True
+# Failed logins per address and account, and per address over all accounts (README, Security).
 LOGIN_FAILURE_LIMIT = "10 per minute"
-JOIN_FAILURE_LIMIT = "20 per 10 minutes"
+LOGIN_ADDRESS_LIMIT = "30 per minute; 300 per day"
+# Wrong join codes per address, over every route that takes a code (README, Security).
+JOIN_FAILURE_LIMIT = "300 per 10 minutes; 3000 per day"
+# Nothing a user sends is this big; larger bodies are refused before they are read.
+MAX_CONTENT_LENGTH = 1024 * 1024
+MAX_FORM_MEMORY_SIZE = 512 * 1024
+
+# werkzeug's method for new password hashes; only the tests choose a cheap one.
+PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 
 # Staff sessions end after this long without a request, and this long after login.
 SESSION_IDLE_MINUTES = 120

@@ -1,8 +1,11 @@
 """Error pages: a clear message in the user's language, never a stack trace."""
 
+import sqlite3
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -23,6 +26,13 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(500, _server_error)
+    app.register_error_handler(OperationalError, _database_busy)
+
+
+# Seconds a phone waits before it sends a refused answer again, once.
+RETRY_AFTER_SECONDS = 2
+# PostgreSQL: a lock not granted in time, a deadlock, a serialization failure.
+_BUSY_SQLSTATES = ("55P03", "40P01", "40001")
 
 
 def _titles() -> dict[int, str]:
@@ -34,17 +44,48 @@ def _titles() -> dict[int, str]:
         409: _("That is no longer possible."),
         410: _("This is no longer available."),
         413: _("That was too much data."),
+        503: _("It is very busy right now. Try again in a moment."),
         429: _("Too many attempts. Wait a moment and try again."),
     }
 
 
-def render_error(status: int, message: str | None = None) -> tuple[str, int]:
+def render_error(status: int, message: str | None = None, **context) -> tuple[str, int]:
     """Render the error page with a status and an optional specific message."""
     title = _titles().get(status, _("Something went wrong."))
     wants_json = request.accept_mimetypes.best == "application/json"
     if wants_json:
         return {"error": message or title}, status  # type: ignore[return-value]
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    page = render_template(
+        "errors/error.html", status=status, title=title, message=message, **context
+    )
+    return page, status
+
+
+def is_busy(error: OperationalError) -> bool:
+    """Whether the database refused only because another writer held it too long."""
+    original = error.orig
+    if isinstance(original, sqlite3.OperationalError):
+        text = str(original).lower()
+        return "locked" in text or "busy" in text
+    return getattr(original, "sqlstate", None) in _BUSY_SQLSTATES
+
+
+def _database_busy(error: OperationalError):
+    """A write lock held too long: 503 with Retry-After; a phone's answer is sent again once."""
+    if not is_busy(error):
+        raise error
+    db.session.rollback()
+    retry = None
+    is_answer = request.method == "POST" and request.endpoint == "student.live_answer"
+    if is_answer and "retried" not in request.form:
+        retry = [*request.form.items(multi=True), ("retried", "1")]
+    page, status = render_error(
+        503,
+        _("Your answer was not saved yet. It is sent again by itself in a moment."),
+        retry_fields=retry,
+        retry_after=RETRY_AFTER_SECONDS,
+    )
+    return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:

@@ -49,6 +49,10 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, key_prefix="klasgesprek")
 
 
+# How long SQLite waits for another writer before giving up (then the app answers 503).
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets readers and one writer work at once; wait instead of failing when locked.
@@ -65,7 +69,7 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_MS)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

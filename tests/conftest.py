@@ -2,6 +2,7 @@
 
 import os
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,9 @@ REAL_LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
 SAMPLE_LESSONS_DIR = Path(__file__).resolve().parent / "fixtures" / "lessons"
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 PASSWORD = "correct horse battery"
-# Hashing is slow on purpose; do it once for every test user.
-PASSWORD_HASH = generate_password_hash(PASSWORD)
+# scrypt is slow on purpose (about 160 ms a login); the tests hash with one cheap round.
+CHEAP_HASH_METHOD = "pbkdf2:sha256:1"
+PASSWORD_HASH = generate_password_hash(PASSWORD, method=CHEAP_HASH_METHOD)
 
 
 def make_test_app(**config):
@@ -30,6 +32,7 @@ def make_test_app(**config):
         "LESSONS_DIR": str(SAMPLE_LESSONS_DIR),
         "SERVER_NAME": "klas.test",
         "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": CHEAP_HASH_METHOD,
     }
     settings.update(config)
     return create_app(settings)
@@ -175,6 +178,43 @@ def student(app):
         return Student(app, **environ)
 
     return make
+
+
+class _FormReader(HTMLParser):
+    """Collect what a browser would send from one form of a page."""
+
+    def __init__(self, action):
+        super().__init__()
+        self.action, self.inside, self.select = action, False, None
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("action") == self.action
+        elif self.inside and tag == "input" and attrs.get("name"):
+            if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
+                self.fields[attrs["name"]] = attrs.get("value") or ""
+        elif self.inside and tag == "select":
+            self.select = attrs.get("name")
+        elif self.inside and tag == "option" and self.select:
+            first_or_chosen = "selected" in attrs or self.select not in self.fields
+            self.fields[self.select] = (
+                attrs.get("value") or "" if first_or_chosen else self.fields[self.select]
+            )
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+
+
+def rendered_form(html, action):
+    """The fields and values a browser submits from the page's form with this action."""
+    reader = _FormReader(action)
+    reader.feed(html)
+    return reader.fields
 
 
 def run_info(app, run_id):

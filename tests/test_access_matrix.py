@@ -44,6 +44,7 @@ MATRIX = {
     "accounts.change_password": STAFF_ONLY,
     "lessons.index": STAFF_ONLY,
     "lessons.detail": STAFF_ONLY,
+    "lessons.pack": STAFF_ONLY,
     "polls.index": STAFF_ONLY,
     "polls.create": STAFF_ONLY,
     "student.join": ANYONE,

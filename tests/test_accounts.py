@@ -1,3 +1,4 @@
+import pytest
 from conftest import PASSWORD, Staff
 
 from classroom.accounts.models import User
@@ -61,6 +62,93 @@ def test_login_follows_next_only_within_the_site(app, make_user):
     assert "evil" not in outside.location
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example/",
+        "/%0A/evil.example/",
+        "/%0D%0A/evil.example/",
+        "/%5C/evil.example/",
+        "/%20/evil.example/",
+        "/%E2%80%A8/evil.example/",
+        "https://evil.example/",
+        "/\\evil.example/",
+        "///evil.example/",
+    ],
+)
+def test_login_never_redirects_off_the_site(app, make_user, target):
+    user = make_user("teacher")
+    client = app.test_client()
+    data = {"email": user["email"], "password": PASSWORD}
+    response = client.post(f"/auth/login?next={target}", data=data)
+    assert response.status_code == 302
+    assert response.location == "/"
+
+
+@pytest.fixture
+def limited(app):
+    app.config["RATELIMIT_ENABLED"] = True
+    from classroom.extensions import limiter
+
+    limiter.init_app(app)  # a fresh in-memory store for this test
+    return app
+
+
+def _login(client, email, password, address):
+    data = {"email": email, "password": password}
+    return client.post("/auth/login", data=data, environ_base={"REMOTE_ADDR": address})
+
+
+def test_nobody_elsewhere_can_lock_a_teacher_out(limited, make_user):
+    user = make_user("teacher")
+    attacker = limited.test_client()
+    for _ in range(12):
+        _login(attacker, user["email"], "wrong password", "203.0.113.9")
+    assert _login(attacker, user["email"], PASSWORD, "203.0.113.9").status_code == 429
+    teacher = limited.test_client()
+    assert _login(teacher, user["email"], PASSWORD, "198.51.100.20").status_code == 302
+
+
+def test_one_address_cannot_spray_passwords_across_accounts(limited, make_user):
+    users = [make_user("teacher") for _ in range(31)]
+    sprayer = limited.test_client()
+    statuses = [_login(sprayer, u["email"], "Welkom01!", "203.0.113.9").status_code for u in users]
+    assert statuses[:30] == [401] * 30
+    assert statuses[30] == 429
+    # Other addresses log in as usual.
+    assert _login(limited.test_client(), users[0]["email"], PASSWORD, "10.0.0.1").status_code == 302
+
+
+def test_unknown_deactivated_and_active_accounts_take_one_hash_check_each(
+    app, make_user, monkeypatch
+):
+    import werkzeug.security
+
+    from classroom.accounts import models, views
+
+    checks = []
+    real = werkzeug.security.check_password_hash
+
+    def counting(hash_value, password):
+        checks.append(hash_value)
+        return real(hash_value, password)
+
+    monkeypatch.setattr(models, "check_password_hash", counting)
+    monkeypatch.setattr(views, "check_password_hash", counting)
+    active = make_user("teacher")
+    deactivated = make_user("teacher")
+    with app.app_context():
+        db.session.get(User, deactivated["id"]).active = False
+        db.session.commit()
+    for email in (active["email"], deactivated["email"], "nobody@school.test"):
+        checks.clear()
+        response = app.test_client().post(
+            "/auth/login", data={"email": email, "password": "wrong password"}
+        )
+        assert response.status_code == 401
+        assert len(checks) == 1, email
+
+
 def test_a_new_session_token_logs_out_every_copy_of_the_cookie(app, teacher):
     assert teacher.client.get("/lessons/").status_code == 200
     with app.app_context():
@@ -97,9 +185,20 @@ def test_users_create_refuses_a_short_password_and_a_duplicate(app, runner, make
         assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
 
 
+def test_demo_command_refuses_outside_debug_mode_without_the_flag(app, runner, monkeypatch):
+    refused = runner.invoke(args=["demo"])
+    assert refused.exit_code != 0
+    assert "--i-know-this-is-not-a-server" in refused.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+    monkeypatch.setenv("FLASK_DEBUG", "1")  # as `flask --debug demo` does
+    loaded = runner.invoke(args=["demo"])
+    assert loaded.exit_code == 0, loaded.output
+
+
 def test_demo_command_is_idempotent_and_prints_the_logins(app, runner):
-    first = runner.invoke(args=["demo"])
-    second = runner.invoke(args=["demo"])
+    first = runner.invoke(args=["demo", "--i-know-this-is-not-a-server"])
+    second = runner.invoke(args=["demo", "--i-know-this-is-not-a-server"])
     assert first.exit_code == second.exit_code == 0
     assert "docent@demo.klasgesprek.nl" in first.output
     assert "demo-wachtwoord" in first.output

@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import Staff
+from conftest import Staff, rendered_form
 
 from classroom.accounts.models import Invitation, User
 from classroom.coordination.models import Assignment, SchoolClass
@@ -117,7 +117,8 @@ def test_an_expired_or_unknown_invitation_is_refused(app, coordinator):
 
 
 def test_inviting_an_existing_email_twice_is_refused(app, coordinator, make_user):
-    make_user("teacher", email="bestaand@voorbeeldschool.nl")
+    school_id = coordinator.user["school_id"]
+    make_user("teacher", school_id=school_id, email="bestaand@voorbeeldschool.nl")
     existing = coordinator.client.post(
         "/school/teachers/invite", data={"name": "Dubbel", "email": "Bestaand@voorbeeldschool.nl"}
     )
@@ -127,6 +128,24 @@ def test_inviting_an_existing_email_twice_is_refused(app, coordinator, make_user
     assert coordinator.client.post("/school/teachers/invite", data=data).status_code == 201
     assert coordinator.client.post("/school/teachers/invite", data=data).status_code == 409
     assert count(app, Invitation) == 1
+
+
+def test_an_account_in_another_school_is_not_revealed_by_an_invitation(app, coordinator, make_user):
+    make_user("teacher", email="elders@andereschool.nl")  # a teacher of another school
+    fresh = coordinator.client.post(
+        "/school/teachers/invite", data={"name": "Nieuw", "email": "nieuw@andereschool.nl"}
+    )
+    known = coordinator.client.post(
+        "/school/teachers/invite", data={"name": "Elders", "email": "Elders@andereschool.nl"}
+    )
+    assert fresh.status_code == known.status_code == 201
+    # Only the owner of the address learns it has an account, when accepting.
+    path = re.search(r'value="http://klas.test(/auth/invite/[^"]+)"', known.text)[1]
+    accepted = app.test_client().post(
+        path, data={"password": "een lang wachtwoord", "confirm": "een lang wachtwoord"}
+    )
+    assert accepted.status_code == 409
+    assert count(app, User, email="elders@andereschool.nl") == 1
 
 
 def test_deactivation_ends_the_teachers_sessions_and_reactivation_restores_login(
@@ -205,16 +224,18 @@ def test_bad_assignments_are_refused_and_change_nothing(
 
 
 def test_starting_an_assigned_lesson_links_it_and_ending_marks_it_done(app, coordinator, school):
+    assign(coordinator, [school.other_class_id], school.user["id"])
     assign(coordinator, [school.class_id], school.user["id"])
     with app.app_context():
-        assignment_id = db.session.scalar(db.select(Assignment.id))
+        assignment_id = db.session.scalar(
+            db.select(Assignment.id).where(Assignment.class_id == school.class_id)
+        )
+    assert assignment_id != school.class_id  # ids that differ, so no field stands in for another
     page = school.client.get(f"/lessons/sample?assignment={assignment_id}&class={school.class_id}")
-    assert f'value="{assignment_id}"' in page.text
-    response = school.client.post(
-        "/runs/",
-        data={"module": "sample", "school_class": school.class_id, "language": "nl",
-              "assignment": assignment_id},
-    )  # fmt: skip
+    form = rendered_form(page.text, "/runs/")
+    assert form["assignment"] == str(assignment_id)
+    assert form["school_class"] == str(school.class_id)
+    response = school.client.post("/runs/", data=form)
     assert response.status_code == 303
     run_id = int(re.search(r"/runs/(\d+)/", response.location)[1])
     overview = coordinator.client.get("/school/").text

@@ -35,8 +35,6 @@ import secrets
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -49,6 +47,7 @@ from types import SimpleNamespace
 
 import pytest
 from flask import Flask
+from servers import Gunicorn, server_env, start_gunicorn, stop_all
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS_DIR = ROOT / "lessons"
@@ -63,6 +62,8 @@ CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 FAILURE_MARKERS = ("database is locked", "OperationalError", "Traceback", "unhandled exception")
 # What a phone sees when the worker handling its request dies: no response at all.
 NO_RESPONSE = (OSError, http.client.HTTPException)
+
+pytestmark = pytest.mark.server
 
 
 # ---------------------------------------------------------------- the database
@@ -201,12 +202,6 @@ def database(tmp_path_factory) -> Iterator[Database]:
 # ---------------------------------------------------------------- gunicorn
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _tcp_connections(server_port: int) -> dict[int, int]:
     """Accepted connections to the port: {inode of the server's socket: client port}.
 
@@ -233,20 +228,8 @@ def _socket_inodes(pid: int) -> set[int]:
     return inodes
 
 
-@dataclass
-class Server:
-    """gunicorn serving wsgi:app on 127.0.0.1, with its log."""
-
-    process: subprocess.Popen
-    port: int
-    workers_wanted: int
-    log_path: Path
-
-    def log(self, since: int = 0) -> str:
-        return self.log_path.read_bytes()[since:].decode(errors="replace")
-
-    def log_size(self) -> int:
-        return self.log_path.stat().st_size
+class Server(Gunicorn):
+    """gunicorn serving wsgi:app on 127.0.0.1, with its log and a view of its workers."""
 
     def workers(self) -> set[int]:
         """The worker pids: the children of the master, read from /proc."""
@@ -297,73 +280,16 @@ class Server:
         raise AssertionError(f"no worker took the connection from port {client_port}")
 
 
-def _has_control_socket() -> bool:
-    """Whether this gunicorn has a control socket (newer versions do), which can be switched off."""
-    from gunicorn.config import KNOWN_SETTINGS
-
-    return any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS)
-
-
-def start_gunicorn(database: Database, log_path: Path, workers: int, threads: int) -> Server:
+def start_server(database: Database, log_path: Path, workers: int, threads: int) -> Server:
     """Start gunicorn as in production: sync workers, or gthread with threads > 1."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("FLASK_") and key not in ("DATABASE_URL", "TEST_DATABASE_URL")
-    }
-    env.update(
+    env = server_env(
         DATABASE_URL=database.url,
         FLASK_SECRET_KEY=database.secret,
         FLASK_LESSONS_DIR=str(LESSONS_DIR),
-        PYTHONUNBUFFERED="1",
     )
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--log-level",
-        "info",
-        "--graceful-timeout",
-        "10",
-    ]
-    if _has_control_socket():
-        # No control socket in ~/.gunicorn, shared with every other gunicorn on the machine.
-        command.append("--no-control-socket")
-    if threads > 1:
-        command += ["--worker-class", "gthread", "--threads", str(threads)]
-    command.append("wsgi:app")
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed command line
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return Server(process, port, workers, log_path)
-
-
-def stop_gunicorn(servers: list[Server]) -> None:
-    """Stop them gracefully, all at once; kill a process group that does not go."""
-    for server in servers:
-        if server.process.poll() is None:
-            server.process.send_signal(signal.SIGTERM)
-    for server in servers:
-        try:
-            server.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(server.process.pid, signal.SIGKILL)
-            server.process.wait(timeout=10)
-        # Any worker that outlived its master goes too.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.process.pid, signal.SIGKILL)
+    options = ("--log-level", "info", "--graceful-timeout", "10")
+    started = start_gunicorn(env, log_path, workers=workers, threads=threads, options=options)
+    return Server(started.process, started.port, started.workers_wanted, started.log_path)
 
 
 def _wait_until_healthy(server: Server) -> None:
@@ -388,14 +314,14 @@ def gunicorn(database, tmp_path_factory) -> Iterator[Callable[..., Server]]:
         key = (workers, threads)
         if key not in servers:
             log_path = folder / f"gunicorn-{workers}x{threads}.log"
-            servers[key] = start_gunicorn(database, log_path, workers, threads)
+            servers[key] = start_server(database, log_path, workers, threads)
             _wait_until_healthy(servers[key])
         return servers[key]
 
     try:
         yield get
     finally:
-        stop_gunicorn(list(servers.values()))
+        stop_all(list(servers.values()))
 
 
 # ---------------------------------------------------------------- phones

@@ -284,3 +284,102 @@ def test_migrations_go_up_one_down_and_up_again(app):
 def _revision():
     with db.engine.connect() as connection:
         return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [("nl", "Dat waren te veel gegevens."), ("en", "That was too much data.")],
+)
+def test_a_huge_request_is_refused_before_it_is_read(app, language, title):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["language"] = language
+    body = b"code=" + b"1" * (2 * 1024 * 1024)
+    response = client.post("/join", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert title in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/auth/login", {"email": "a\x00@school.test", "password": "x"}),
+        ("/join", {"code": "123\x00456789"}),
+        ("/auth/login?next=/\x00", {"email": "a@school.test", "password": "x"}),
+    ],
+)
+def test_a_nul_character_in_a_form_is_a_400(client, path, data):
+    response = client.post(path, data=data)
+    assert response.status_code == 400
+    assert "Het formulier bevatte een teken dat niet is toegestaan." in response.text
+
+
+def test_a_nul_character_in_an_open_answer_is_a_400_and_stores_nothing(app, live_run, student):
+    teacher, run_id, code, questions = live_run
+    phone = student()
+    phone.join(code)
+    teacher.act(run_id, questions[TEXT], "open")
+    assert phone.answer(code, questions[TEXT], "hallo\x00daar").status_code == 400
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Response)) == 0
+
+
+@pytest.mark.parametrize("huge", [2**31, 2**63, 10**30])
+def test_ids_beyond_the_database_range_are_404s(app, live_run, student, huge):
+    teacher, run_id, code, _questions = live_run
+    phone = student()
+    phone.join(code)
+    assert (
+        phone.client.post(f"/live/{code}/questions/{huge}", data={"answer": "1"}).status_code == 404
+    )
+    assert teacher.client.post(f"/runs/{huge}/end").status_code == 404
+    assert teacher.client.get(f"/runs/{run_id}/questions/{huge}/open").status_code in (404, 405)
+    assert teacher.client.post(f"/runs/{run_id}/questions/{huge}/open").status_code == 404
+
+
+def _production_app(**config):
+    from classroom import create_app
+
+    settings = {
+        "SECRET_KEY": "k",
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "SERVER_NAME": "klas.test",
+    }
+    return create_app({**settings, **config})
+
+
+def test_the_session_cookie_is_secure_by_default_outside_debug_mode():
+    app = _production_app()
+    with app.app_context():
+        db.create_all()
+    response = app.test_client().get("/join")
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    debug = _production_app(DEBUG=True)
+    assert debug.config["SESSION_COOKIE_SECURE"] is False
+    chosen = _production_app(SESSION_COOKIE_SECURE=False)
+    assert chosen.config["SESSION_COOKIE_SECURE"] is False
+
+
+@pytest.mark.parametrize(
+    ("argv", "warned"),
+    [
+        (["gunicorn", "--bind", "0.0.0.0:8000", "wsgi:app"], True),
+        (["gunicorn", "-b", "192.0.2.5:8000", "wsgi:app"], True),
+        (["flask", "run", "--host=0.0.0.0"], True),
+        (["gunicorn", "--bind", "127.0.0.1:8000", "wsgi:app"], False),
+        (["gunicorn", "--bind", "[::1]:8000", "wsgi:app"], False),
+        (["gunicorn", "--bind", "unix:/run/klasgesprek.sock", "wsgi:app"], False),
+        (["gunicorn", "--bind", "0.0.0.0:443", "--certfile", "c.pem", "wsgi:app"], False),
+    ],
+)
+def test_plain_http_on_another_address_is_warned_about_at_start(monkeypatch, caplog, argv, warned):
+    monkeypatch.setattr("sys.argv", argv)
+    monkeypatch.delenv("GUNICORN_CMD_ARGS", raising=False)
+    with caplog.at_level(logging.WARNING):
+        _production_app()
+    assert any("plain HTTP" in r.getMessage() for r in caplog.records) is warned
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        _production_app(TRUSTED_PROXY_HOPS=1)
+    assert not any("plain HTTP" in r.getMessage() for r in caplog.records)

@@ -124,3 +124,156 @@ def test_duration_must_match_the_phases(runner, lessons_dir):
     code, output = check(runner)
     assert code == 1
     assert "duration is 60 but the phases add up to 50 minutes" in output
+
+
+def mark_sensitive(path, key="home-pre"):
+    text = path.read_text(encoding="utf-8")
+    head, rest = text.split(f"  - key: {key}\n", 1)
+    rest = rest.replace("    discuss:\n", "    sensitive: true\n    discuss:\n", 1)
+    path.write_text(head + f"  - key: {key}\n" + rest, encoding="utf-8")
+
+
+def test_a_sensitive_poll_with_an_alone_prompt_is_refused(runner, lessons_dir):
+    for language in ("nl", "en"):
+        mark_sensitive(lessons_dir / "sample" / f"{language}.md")
+    path = lessons_dir / "sample" / "nl.md"
+    code, output = check(runner)
+    assert code == 1
+    line = line_of(path, "alone: Zeg dat elke stem telt.")
+    assert f"{path}:{line}: poll 'home-pre' is sensitive: no 'alone' prompt" in output
+    assert "poll 'home-pre' is sensitive: its prompts must offer a private route" in output
+    assert "poll 'home-pre' is sensitive: its prompts must say 'niet iedereen …'" in output
+
+
+def test_a_sensitive_poll_with_split_unanimous_and_a_private_route_passes(runner, lessons_dir):
+    for language, route in (("nl", "de mentor"), ("en", "the confidential adviser")):
+        path = lessons_dir / "sample" / f"{language}.md"
+        mark_sensitive(path)
+        text = path.read_text(encoding="utf-8")
+        head, rest = text.split("  - key: colour", 1)
+        head = head.replace("      alone: Zeg dat elke stem telt.\n", "", 1)
+        head = head.replace("      alone: Say every voice counts.\n", "", 1)
+        head = head.replace("Vraag wie twijfelde.", f"Niet iedereen, zie {route}.", 1)
+        head = head.replace("Ask who hesitated.", f"Not everyone feels so, talk to {route}.", 1)
+        path.write_text(head + "  - key: colour" + rest, encoding="utf-8")
+    assert check(runner) == (0, "1 module(s) checked, no problems.\n")
+
+
+def test_sensitive_must_be_the_same_in_both_languages(runner, lessons_dir):
+    path = lessons_dir / "sample" / "en.md"
+    edit(path, "  - key: weekend\n", "  - key: weekend\n    sensitive: false\n")
+    nl = lessons_dir / "sample" / "nl.md"
+    edit(nl, "  - key: weekend\n", "  - key: weekend\n    sensitive: yes please\n")
+    code, output = check(runner)
+    assert code == 1
+    line = line_of(nl, "sensitive: yes please")
+    assert f"{nl}:{line}: poll 'weekend': sensitive must be true or false" in output
+
+
+def test_the_first_phase_needs_a_joining_step(runner, lessons_dir):
+    path = lessons_dir / "sample" / "nl.md"
+    edit(path, "### 1. Meedoen (3 min)", "### 1. Welkom (3 min)")
+    code, output = check(runner)
+    assert code == 1
+    line = line_of(path, "{#pre}")
+    assert f"{path}:{line}: the first phase needs a joining step of 3 minutes" in output
+
+
+def test_a_two_minute_joining_step_is_too_short(runner, lessons_dir):
+    edit(lessons_dir / "sample" / "en.md", "### 1. Joining (3 min)", "### 1. Joining (2 min)")
+    code, output = check(runner)
+    assert code == 1
+    assert "sample/en.md" in output and "needs a joining step of 3 minutes" in output
+
+
+def test_a_plan_without_slack_is_refused(runner, lessons_dir):
+    path = lessons_dir / "sample" / "nl.md"
+    edit(path, "### 2. Peilen (12 min)", "### 2. Peilen (15 min)")
+    code, output = check(runner)
+    assert code == 1
+    line = line_of(path, "duration: 50")
+    assert f"{path}:{line}: the plan leaves 2 minute(s) of slack; leave at least 5" in output
+
+
+def test_a_slack_step_counts_as_slack_and_overfull_phases_are_refused(runner, lessons_dir):
+    path = lessons_dir / "sample" / "nl.md"
+    edit(path, "### 2. Peilen (12 min)", "### 2. Peilen (12 min)\n\n### 3. Speling (5 min)")
+    assert check(runner)[0] == 0
+    edit(path, "### 2. Peilen (12 min)", "### 2. Peilen (22 min)")
+    code, output = check(runner)
+    assert code == 1
+    assert "the steps of phase 'pre' add up to 25 minutes, more than its 20" in output
+
+
+def test_every_way_of_answering_needs_a_preparation_line(runner, lessons_dir):
+    path = lessons_dir / "sample" / "nl.md"
+    edit(path, "- **Papier**: uitleg.\n", "")
+    code, output = check(runner)
+    assert code == 1
+    line = line_of(path, "{#preparation}")
+    assert f"{path}:{line}: the preparation has no line for answering by 'Papier'" in output
+    assert "'Telefoons'" not in output
+
+
+def test_a_link_to_a_document_dump_host_is_refused(runner, lessons_dir):
+    path = lessons_dir / "sample" / "en.md"
+    edit(path, "https://example.org/source", "https://www.slideshare.net/someone/a-report")
+    edit(path, "Lees de les.", "Lees https://dictionary.psychologydb.com/contact.")
+    code, output = check(runner)
+    assert code == 1
+    line = line_of(path, "slideshare.net")
+    assert f"{path}:{line}: link to a document-dump host (slideshare.net)" in output
+    assert "document-dump host (dictionary.psychologydb.com)" in output
+
+
+def test_a_similar_but_harmless_host_is_allowed(runner, lessons_dir):
+    edit(lessons_dir / "sample" / "en.md", "https://example.org/source", "https://notfok.nl/x")
+    assert check(runner)[0] == 0
+
+
+def test_a_source_without_a_year_is_a_warning_only(runner, lessons_dir):
+    path = lessons_dir / "sample" / "nl.md"
+    edit(path, "- Bron, *Titel* (2020).", "- Bron, *Titel*.")
+    code, output = check(runner)
+    assert code == 0
+    line = line_of(path, "- Bron, *Titel*.")
+    assert f"{path}:{line}: warning: this source has no year" in output
+    assert "1 module(s) checked, no problems, 1 warning(s)." in output
+
+
+def test_a_pack_needs_both_languages(runner, lessons_dir):
+    (lessons_dir / "sample" / "pack.en.md").unlink()
+    code, output = check(runner)
+    assert code == 1
+    assert "sample/pack.en.md:1: missing file: a pack needs every language" in output
+
+
+def test_both_packs_need_the_same_number_of_handouts(runner, lessons_dir):
+    path = lessons_dir / "sample" / "pack.en.md"
+    edit(path, "## Letter to parents", "### Letter to parents")
+    code, output = check(runner)
+    assert code == 1
+    assert "sample/pack.en.md:1: 1 handouts here, 2 in pack.nl.md" in output
+
+
+def test_a_guide_that_sends_the_teacher_to_a_missing_pack_is_refused(runner, lessons_dir):
+    for language in ("nl", "en"):
+        (lessons_dir / "sample" / f"pack.{language}.md").unlink()
+    assert check(runner)[0] == 0
+    path = lessons_dir / "sample" / "nl.md"
+    edit(path, "Peilen.\n", "Print de rolkaarten uit het lespakket.\n")
+    code, output = check(runner)
+    assert code == 1
+    line = line_of(path, "uit het lespakket")
+    assert f"{path}:{line}: the guide refers to the pack, but pack.nl.md is missing" in output
+
+
+def test_steps_may_also_be_numbered_items_with_bold_titles(runner, lessons_dir):
+    path = lessons_dir / "sample" / "nl.md"
+    edit(path, "### 1. Meedoen (3 min)\n\nStappen.", "1. **Meedoen (3 minuten).** Stappen.")
+    edit(path, "### 2. Peilen (12 min)\n\nPeilen.", "2. **Peilen (12 minuten).** Peilen.")
+    assert check(runner)[0] == 0
+    edit(path, "2. **Peilen (12 minuten).**", "2. **Peilen (16 minuten).**")
+    code, output = check(runner)
+    assert code == 1
+    assert "the plan leaves 1 minute(s) of slack; leave at least 5" in output

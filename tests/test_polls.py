@@ -18,11 +18,10 @@ def statuses(app, run_id):
 def test_starting_a_run_gives_a_join_code_link_and_qr(app, teacher):
     run_id = teacher.start_run(teacher.class_id)
     code, _questions = run_info(app, run_id)
-    assert re.fullmatch(f"[{JOIN_CODE_ALPHABET}]{{6}}", code)
-    assert not set(code) & set("0O1IL")
+    assert re.fullmatch(f"[{JOIN_CODE_ALPHABET}]{{9}}", code)
     page = teacher.client.get(f"/runs/{run_id}/present")
     assert page.status_code == 200
-    assert code in page.text
+    assert f"{code[:3]} {code[3:6]} {code[6:]}" in page.text
     assert f"klas.test/j/{code}" in page.text
     assert f'src="/runs/{run_id}/qr.svg"' in page.text
     qr = teacher.client.get(f"/runs/{run_id}/qr.svg")
@@ -180,6 +179,7 @@ def test_ending_a_run_closes_its_polls_and_stops_its_code(app, live_run, student
 
 def test_my_lessons_and_the_dashboard_list_only_my_runs(app, live_run, make_user, make_class):
     teacher, _run_id, code, _questions = live_run
+    code = f"{code[:3]} {code[3:6]} {code[6:]}"  # as the pages show it
     assert code in teacher.client.get("/runs/").text
     assert code in teacher.client.get("/").text
     other_user = make_user("teacher", school_id=teacher.user["school_id"])
@@ -189,3 +189,35 @@ def test_my_lessons_and_the_dashboard_list_only_my_runs(app, live_run, make_user
     other.start_run(other.class_id)
     assert code not in other.client.get("/runs/").text
     assert code not in other.client.get("/").text
+
+
+def test_restoring_a_skipped_question_leaves_the_projector_on_the_open_question(app, live_run):
+    teacher, run_id, _code, questions = live_run
+    teacher.act(run_id, questions[0], "skip")  # the first question, before it is reached
+    teacher.client.post(f"/runs/{run_id}/flow/next")  # the pre-discussion phase
+    teacher.client.post(f"/runs/{run_id}/flow/next")  # the second question opens
+    assert statuses(app, run_id)[1] == ("open", False)
+    shown = teacher.client.get(f"/runs/{run_id}/present").text
+    assert "Welke kleur vind je mooi?" in shown
+    teacher.act(run_id, questions[0], "restore")
+    after = teacher.client.get(f"/runs/{run_id}/present").text
+    assert "Welke kleur vind je mooi?" in after
+    assert "Ik voel me thuis in deze klas." not in after
+    assert statuses(app, run_id)[:2] == [("ready", False), ("open", False)]
+    # Next goes on from the open question, closing it, and not back to the restored one.
+    teacher.client.post(f"/runs/{run_id}/flow/next")
+    assert statuses(app, run_id)[:2] == [("ready", False), ("closed", False)]
+
+
+def test_two_concurrent_changes_both_bump_the_version(app, live_run):
+    _teacher, run_id, _code, _questions = live_run
+    with app.app_context():
+        start = db.session.get(Run, run_id).version
+        first = db.session.get(Run, run_id)  # one request has read the run ...
+        with app.app_context():  # ... another request reads it too, changes and commits
+            other = db.session.get(Run, run_id)
+            other.touch()
+            db.session.commit()
+        first.touch()
+        db.session.commit()
+        assert db.session.get(Run, run_id).version == start + 2

@@ -36,16 +36,19 @@ def test_successful_logins_do_not_count_towards_the_limit(limited, make_user):
         assert Staff(client, user).login().status_code == 302
 
 
-def test_twenty_wrong_codes_from_one_address_are_stopped(limited, live_run):
+def test_wrong_codes_from_one_address_are_stopped_on_every_code_route(limited, live_run):
     _teacher, _run_id, code, _questions = live_run
+    limited.config["JOIN_FAILURE_LIMIT"] = "20 per 10 minutes"
     client = limited.test_client()
     for attempt in range(20):
-        wrong = "ABCDE" + "FGHJKMNPQRSTUVWXYZ234"[attempt]
+        wrong = f"{attempt:09d}"
         path = f"/j/{wrong}" if attempt % 2 else None
         response = client.get(path) if path else client.post("/join", data={"code": wrong})
         assert response.status_code == 404
-    blocked = client.get(f"/j/{code}")
-    assert blocked.status_code == 429
+    assert client.get(f"/j/{code}").status_code == 429
+    assert client.get(f"/live/{code}").status_code == 429
+    assert client.get(f"/live/{code}/state").status_code == 429
+    assert client.post(f"/live/{code}/questions/1", data={"answer": "1"}).status_code == 429
     # Another address can still join.
     other = limited.test_client()
     assert other.get(f"/j/{code}", environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code == 302
@@ -53,6 +56,7 @@ def test_twenty_wrong_codes_from_one_address_are_stopped(limited, live_run):
 
 def test_right_codes_do_not_count_towards_the_limit(limited, live_run):
     _teacher, _run_id, code, _questions = live_run
+    limited.config["JOIN_FAILURE_LIMIT"] = "20 per 10 minutes"
     client = limited.test_client()
     for _ in range(25):
         assert client.get(f"/j/{code}").status_code == 302

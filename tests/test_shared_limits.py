@@ -4,22 +4,21 @@ import http.cookiejar
 import os
 import re
 import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 from conftest import make_test_app
+from servers import server_env, start_gunicorn, stop_all
 
 from classroom.accounts.models import School, User
 from classroom.extensions import db
 
 REDIS = ("127.0.0.1", 6379)
+
+pytestmark = pytest.mark.server
 
 
 def redis_available() -> bool:
@@ -28,34 +27,6 @@ def redis_available() -> bool:
             return True
     except OSError:
         return False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_instance(port: int, env: dict) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    return subprocess.Popen(  # noqa: S603 - our own gunicorn on loopback
-        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def wait_until_up(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"instance on port {port} did not start")
 
 
 class Browser:
@@ -96,24 +67,22 @@ def test_login_failures_are_counted_across_instances(tmp_path):
         user.set_password("een goed wachtwoord")
         db.session.add(user)
         db.session.commit()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database,
-        "FLASK_SECRET_KEY": "shared-test-key",
-        "FLASK_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
-    }
-    ports = [free_port(), free_port()]
-    instances = [start_instance(port, env) for port in ports]
+    env = server_env(
+        DATABASE_URL=database,
+        FLASK_SECRET_KEY="shared-test-key",
+        FLASK_RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+    )
+    instances = []
     try:
-        for port in ports:
-            wait_until_up(port)
+        for number in range(2):
+            instances.append(start_gunicorn(env, tmp_path / f"instance-{number}.log", workers=2))
+        for instance in instances:
+            instance.wait_until_up()
+        ports = [instance.port for instance in instances]
         browser = Browser()
         statuses = [browser.login(ports[i % 2], email, "fout wachtwoord") for i in range(10)]
         assert statuses == [401] * 10  # five failures on each instance
         for port in ports:
             assert browser.login(port, email, "een goed wachtwoord") == 429
     finally:
-        for instance in instances:
-            instance.terminate()
-        for instance in instances:
-            instance.wait(timeout=15)
+        stop_all(instances, timeout=15)

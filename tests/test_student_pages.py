@@ -149,7 +149,7 @@ def test_the_state_poll_and_error_pages_carry_the_security_headers(app, live_run
     assert state.status_code == 200
     unchanged = phone.get(f"/live/{code}/state", headers={"If-None-Match": state.headers["ETag"]})
     assert unchanged.status_code == 304
-    unknown = phone.get("/live/ZZZZZZ")
+    unknown = phone.get("/j/ZZZZZZ")
     assert unknown.status_code == 404
     for response in phone.responses:
         for name, value in SECURITY_HEADERS.items():

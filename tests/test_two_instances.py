@@ -15,24 +15,18 @@ Every instance answers the waiting phones' state poll in front of Flask
 shortcut to the same answers as the Flask view it stands in for.
 """
 
-import contextlib
 import csv
 import http.client
 import io
 import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from conftest import DATABASE_URL, PASSWORD, PASSWORD_HASH, SAMPLE_LESSONS_DIR
+from servers import server_env, start_gunicorn, stop_all
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from werkzeug.test import Client
@@ -52,17 +46,12 @@ needs_postgresql = pytest.mark.skipif(
     reason="needs PostgreSQL: run with TEST_DATABASE_URL=postgresql+psycopg://... (.ci/run does)",
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 PHONES = 30
 START_TIMEOUT = 30  # seconds for an instance to answer its first request
 REQUEST_TIMEOUT = 10
 TEACHER_EMAIL = "docent@two-instances.test"
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+pytestmark = pytest.mark.server
 
 
 def _send(base: str, method: str, path: str, cookie: str = "", form: dict | None = None):
@@ -100,27 +89,6 @@ class Browser:
         status, _headers, body = self.request(base, "GET", path)
         assert status == 200, (path, status)
         return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body)[1]
-
-
-def _wait_until_ready(process: subprocess.Popen, base: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"the instance at {base} exited"
-        with contextlib.suppress(OSError):
-            if _send(base, "GET", "/join")[0] == 200:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"the instance at {base} did not start in {START_TIMEOUT} s")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
 
 
 @pytest.fixture
@@ -191,31 +159,25 @@ def seeded(database_url):
 
 
 @pytest.fixture
-def instances(seeded):
+def instances(seeded, tmp_path):
     """Two gunicorn instances on the same database and secret key; always stopped."""
     app, info = seeded
-    env = {key: value for key, value in os.environ.items() if not key.startswith("FLASK_")}
-    env.update(
+    env = server_env(
         DATABASE_URL=info["database_url"],
         FLASK_SECRET_KEY=info["secret"],
         FLASK_LESSONS_DIR=str(SAMPLE_LESSONS_DIR),
     )
-    processes, bases = [], []
+    servers = []
     try:
-        for _ in range(2):
-            port = _free_port()
-            command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--timeout", "20"]
-            command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
-            processes.append(
-                subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
-            )
-            bases.append(f"http://127.0.0.1:{port}")
-        for process, base in zip(processes, bases, strict=True):
-            _wait_until_ready(process, base)
-        yield app, info, bases
+        for number in range(2):
+            log_path = tmp_path / f"instance-{number}.log"
+            options = ("--timeout", "20", "--log-level", "warning")
+            servers.append(start_gunicorn(env, log_path, workers=2, options=options))
+        for server in servers:
+            server.wait_until_up("/join", timeout=START_TIMEOUT)
+        yield app, info, [server.base for server in servers]
     finally:
-        for process in processes:
-            _stop(process)
+        stop_all(servers, timeout=10)
 
 
 @needs_postgresql

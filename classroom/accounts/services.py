@@ -55,9 +55,15 @@ def _token_hash(token: str) -> str:
 
 
 def create_invitation(school: School, email: str, name: str) -> tuple[Invitation, str]:
-    """Create a single-use invitation; returns it with the token (shown only once)."""
+    """Create a single-use invitation; returns it with the token (shown only once).
+
+    Only an account or invitation of this school refuses the address: whether
+    another school has an account with it is not this coordinator's to learn
+    (accepting such an invitation is refused then, to its owner only).
+    """
     email = email.strip().lower()
-    taken = find_user_by_email(email) is not None or any(
+    existing = find_user_by_email(email)
+    taken = (existing is not None and existing.school_id == school.id) or any(
         invitation.email == email for invitation in pending_invitations(school)
     )
     if taken:
@@ -121,11 +127,20 @@ def accept_invitation(invitation: Invitation, password: str) -> User:
         raise AccountError(invitation_state(invitation))
     if find_user_by_email(invitation.email) is not None:
         raise AccountError("email-taken")
+    # Claim the invitation in one statement: of two browsers accepting at once,
+    # the second waits for the first and then finds nothing left to claim.
+    claimed = db.session.execute(
+        db.update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=now_utc())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise AccountError("used")
     user = User(
         school_id=invitation.school_id, email=invitation.email, name=invitation.name, role="teacher"
     )
     user.set_password(password)
-    invitation.used_at = now_utc()
     db.session.add(user)
     db.session.flush()
     return user

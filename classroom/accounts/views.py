@@ -1,6 +1,7 @@
 """Login and logout of staff."""
 
 import time
+from functools import cache
 
 import click
 from flask import (
@@ -14,7 +15,9 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import render_error
@@ -34,8 +37,11 @@ from .services import accept_invitation as accept_invitation_with
 
 bp = Blueprint("accounts", __name__, url_prefix="/auth", cli_group="users")
 
-# Compared against when the e-mail is unknown, so both cases take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Compared against when the e-mail is unknown, so both cases take the same time."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 @login_manager.user_loader
@@ -50,17 +56,28 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
-def _login_account() -> str:
-    """Rate-limit key: the account being tried, whatever address it comes from."""
-    return "login:" + (request.form.get("email") or "").strip().lower()
+def _address_and_account() -> str:
+    """Rate-limit key: this address trying this account. Nobody elsewhere can lock it."""
+    email = (request.form.get("email") or "").strip().lower()
+    return f"login:{get_remote_address()}:{email}"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_FAILURE_LIMIT"],
-    key_func=_login_account,
+    key_func=_address_and_account,
     methods=["POST"],
-    deduct_when=lambda response: response.status_code == 401,
+    deduct_when=_failed,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ADDRESS_LIMIT"],
+    key_func=lambda: "login-address:" + get_remote_address(),
+    methods=["POST"],
+    deduct_when=_failed,
 )
 def login():
     """Show the login form and log a staff member in; open to everyone."""
@@ -69,9 +86,12 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = find_user_by_email(form.email.data.strip())
+        # One hash check for an unknown, a deactivated and an active account alike:
+        # the time of the answer must not tell which accounts exist or are switched off.
         if user is None:
-            check_password_hash(_DUMMY_HASH, form.password.data)
-        elif user.active and user.check_password(form.password.data):
+            dummy = _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+            check_password_hash(dummy, form.password.data)
+        elif user.check_password(form.password.data) and user.active:
             if _password_refused(user):
                 flash(_("Your school lets you log in with your school account only."), "error")
                 return render_template("accounts/login.html", form=form), 403
@@ -171,7 +191,7 @@ def accept_invitation(token: str):
             "unknown": _(
                 "This invitation link does not exist. Ask your coordinator for a new one."
             ),
-            "used": _("This invitation has already been used. Log in with your password."),
+            "used": messages_used(),
             "expired": _("This invitation has expired. Ask your coordinator for a new one."),
         }
         return render_error(404 if state == "unknown" else 410, messages[state])
@@ -179,15 +199,26 @@ def accept_invitation(token: str):
     if form.validate_on_submit():
         try:
             user = accept_invitation_with(invitation, form.password.data)
-        except AccountError:
+            db.session.commit()
+        except AccountError as error:
+            db.session.rollback()
+            if str(error) == "used":
+                return render_error(410, messages_used())
+            return render_error(409, _("There already is an account with this e-mail address."))
+        except IntegrityError:
+            # Another browser created the account with this address a moment earlier.
             db.session.rollback()
             return render_error(409, _("There already is an account with this e-mail address."))
-        db.session.commit()
         start_session(user)
         flash(_("Welcome! Your account is ready."), "success")
         return redirect(url_for("main.index"), 303)
     status = 400 if form.is_submitted() else 200
     return render_template("accounts/invitation.html", form=form, invitation=invitation), status
+
+
+def messages_used() -> str:
+    """What a browser sees that uses an invitation a second time."""
+    return _("This invitation has already been used. Log in with your password.")
 
 
 @bp.cli.command("create")

@@ -42,12 +42,19 @@ def printable(_form: FlaskForm, field: TextAreaField) -> None:
         raise ValidationError(_l("The text contains invisible control characters; remove them."))
 
 
+# A lesson admits the class size plus two phones; no Dutch class is larger than this.
+MAX_CLASS_SIZE = 60
+
+
 class ClassForm(FlaskForm):
     """Name, level and year of a class, and who teaches it."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
     level = SelectField(_l("Level"), choices=[SelectChoice(level, level) for level in LEVELS])
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=1, max=6)])
+    size = IntegerField(
+        _l("Number of students"), validators=[Optional(), NumberRange(min=1, max=MAX_CLASS_SIZE)]
+    )
     teachers = CheckboxListField(_l("Teachers"), coerce=int, validators=[Optional()])
 
 

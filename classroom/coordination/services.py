@@ -68,6 +68,7 @@ def save_class(
     level: str,
     year: int,
     teachers: list[User],
+    size: int | None = None,
 ) -> SchoolClass:
     """Create or update a class; names are unique within the school."""
     clash = db.session.scalar(
@@ -85,6 +86,7 @@ def save_class(
     school_class.name = name
     school_class.level = level
     school_class.year = year
+    school_class.size = size
     school_class.teachers = [t for t in teachers if t.school_id == school.id]
     db.session.flush()
     return school_class

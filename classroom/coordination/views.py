@@ -143,8 +143,9 @@ def _render_classes(form: ClassForm, status: int = 200):
 def _save_class(form: ClassForm, school_class=None):
     teachers = [u for u in services.staff_of(g.school) if u.id in (form.teachers.data or [])]
     return services.save_class(
-        g.school, school_class, form.name.data.strip(), form.level.data, form.year.data, teachers
-    )
+        g.school, school_class, form.name.data.strip(), form.level.data, form.year.data, teachers,
+        form.size.data,
+    )  # fmt: skip
 
 
 @bp.post("/classes")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import rules
 from .parsing import LessonFile, LessonSyntaxError, LineDict, as_mapping, parse_lesson_file
 
 LANGUAGES = ("nl", "en")
@@ -39,7 +40,7 @@ OPTIONAL_LESSON_FIELDS = {"duration_note"}
 PHASE_FIELDS = {"key", "title", "minutes"}
 POLL_FIELDS = {
     "key", "phase", "type", "question", "options", "scale", "correct", "compare_to", "discuss",
-    "range", "unit", "answer",
+    "range", "unit", "answer", "sensitive",
 }  # fmt: skip
 DISCUSS_FIELDS = {"ask", "split", "unanimous", "alone"}
 
@@ -51,11 +52,13 @@ class Problem:
     path: str
     line: int
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
         relative = os.path.relpath(self.path)
         path = self.path if relative.startswith("..") else relative
-        return f"{path}:{self.line}: {self.message}"
+        kind = "warning: " if self.warning else ""
+        return f"{path}:{self.line}: {kind}{self.message}"
 
 
 class _Reporter:
@@ -66,8 +69,12 @@ class _Reporter:
         self.lesson = lesson
         self.problems: list[Problem] = []
 
-    def at(self, line: int, message: str) -> None:
-        self.problems.append(Problem(str(self.path), line, message))
+    def at(self, line: int, message: str, warning: bool = False) -> None:
+        self.problems.append(Problem(str(self.path), line, message, warning))
+
+    def findings(self, findings: list[rules.Finding]) -> None:
+        for finding in findings:
+            self.at(finding.line, finding.message, finding.warning)
 
     def front(self, mapping: LineDict, key: str | None, message: str) -> None:
         relative = mapping.line_of(key) if key else mapping.line
@@ -85,6 +92,13 @@ def check_file(path: Path) -> tuple[LessonFile | None, list[Problem]]:
     report.lesson = lesson
     _check_front(report, lesson.front, path.parent.name)
     _check_sections(report, lesson)
+    language = path.stem
+    if language in LANGUAGES:
+        report.findings(rules.check_plan(lesson, language))
+        report.findings(rules.check_preparation(lesson, language))
+    sources = next((s for s in lesson.sections if s.id == "sources"), None)
+    report.findings(rules.check_sources(sources))
+    report.findings(rules.check_links(path.read_text(encoding="utf-8").splitlines()))
     return lesson, report.problems
 
 
@@ -227,6 +241,7 @@ def _check_poll(
     _text(report, poll, "question", 200, name)
     _check_answers(report, poll, kind, name)
     _check_discussion(report, poll, kind, name)
+    _check_sensitive(report, poll, name)
     _check_pair(report, poll, name, seen)
     if key and key not in seen:
         seen[key] = poll
@@ -305,6 +320,8 @@ def _check_discussion(report: _Reporter, poll: LineDict, kind: Any, name: str) -
     if discuss is None:
         return
     required = {"ask"} if kind == "text" else DISCUSS_FIELDS
+    if poll.get("sensitive") is True:
+        required = required - {"alone"}
     _check_fields(report, discuss, DISCUSS_FIELDS, required, f"the discussion of {name}")
     ask = discuss.get("ask")
     if "ask" in discuss and (
@@ -315,6 +332,25 @@ def _check_discussion(report: _Reporter, poll: LineDict, kind: Any, name: str) -
         report.front(discuss, "ask", f"{name}: ask must list 1 to 4 questions")
     for field in ("split", "unanimous", "alone"):
         _text(report, discuss, field, 600, name)
+
+
+def _check_sensitive(report: _Reporter, poll: LineDict, name: str) -> None:
+    if "sensitive" not in poll:
+        return
+    if not isinstance(poll["sensitive"], bool):
+        report.front(poll, "sensitive", f"{name}: sensitive must be true or false")
+        return
+    discuss = as_mapping(poll.get("discuss"))
+    if not poll["sensitive"] or discuss is None:
+        return
+    if "alone" in discuss:
+        report.front(
+            discuss,
+            "alone",
+            f"{name} is sensitive: no 'alone' prompt (never point the class at one student)",
+        )
+    for gap in rules.sensitive_prompt_gaps(discuss):
+        report.front(discuss, None, f"{name} is sensitive: its prompts {gap}")
 
 
 def _check_pair(report: _Reporter, poll: LineDict, name: str, seen: dict[str, LineDict]) -> None:
@@ -385,6 +421,10 @@ def check_translations(nl: LessonFile, en: LessonFile) -> list[Problem]:
                 report.front(
                     poll, field, f"poll '{poll['key']}': '{field}' differs in {nl.path.name}"
                 )
+        if bool(poll.get("sensitive")) != bool(twin.get("sensitive")):
+            report.front(
+                poll, "key", f"poll '{poll['key']}': 'sensitive' differs in {nl.path.name}"
+            )
         if len(poll.get("options") or []) != len(twin.get("options") or []):
             report.front(
                 poll,
@@ -415,9 +455,37 @@ def check_module_folder(folder: Path) -> tuple[dict[str, LessonFile], list[Probl
         problems += found
         if lesson is not None:
             files[language] = lesson
-    if not problems and len(files) == len(LANGUAGES):
+    errors = [problem for problem in problems if not problem.warning]
+    if not errors and len(files) == len(LANGUAGES):
         problems += check_translations(files["nl"], files["en"])
+    problems += check_pack(folder, files)
     return files, problems
+
+
+def check_pack(folder: Path, files: dict[str, LessonFile]) -> list[Problem]:
+    """Check the printable pack: both languages, same handouts, present when the guide needs it."""
+    problems = []
+    packs = rules.pack_paths(folder)
+    for language in LANGUAGES:
+        path = folder / f"pack.{language}.md"
+        if packs and language not in packs:
+            problems.append(Problem(str(path), 1, "missing file: a pack needs every language"))
+        lesson = files.get(language)
+        if not packs and lesson is not None:
+            for line in rules.pack_mentions(lesson, language):
+                message = f"the guide refers to the pack, but {path.name} is missing"
+                problems.append(Problem(str(lesson.path), line, message))
+    counts = {}
+    for language, path in packs.items():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        problems += [Problem(str(path), f.line, f.message) for f in rules.check_links(lines)]
+        counts[language] = rules.handout_count("\n".join(lines))
+        if counts[language] == 0:
+            problems.append(Problem(str(path), 1, "a pack needs at least one '## ' handout"))
+    if len(set(counts.values())) > 1:
+        message = f"{counts['en']} handouts here, {counts['nl']} in {packs['nl'].name}"
+        problems.append(Problem(str(packs["en"]), 1, message))
+    return problems
 
 
 def module_folders(lessons_dir: Path) -> list[Path]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from .checks import (
     module_folders,
 )
 from .parsing import LessonFile
+from .rules import pack_paths
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class Poll:
     range: tuple[int, int] | None = None
     unit: str | None = None
     answer: float | None = None
+    sensitive: bool = False
 
     def as_content(self) -> dict[str, Any]:
         """Return the wording that a run copies into its database row."""
@@ -131,11 +133,20 @@ class LessonText:
 
 
 @dataclass(frozen=True)
+class Handout:
+    """One printable handout of a module's pack: a '## ' heading and what follows."""
+
+    title: str
+    html: Markup
+
+
+@dataclass(frozen=True)
 class Module:
     """A lesson module in all its languages."""
 
     slug: str
     texts: dict[str, LessonText]
+    packs: dict[str, tuple[Handout, ...]] = field(default_factory=dict)
 
     def text(self, language: str) -> LessonText:
         """Return the module in the language, or in Dutch when it has no such text."""
@@ -188,6 +199,7 @@ def _build_poll(poll: dict[str, Any]) -> Poll:
         range=tuple(poll["range"]) if poll.get("range") else None,
         unit=poll.get("unit"),
         answer=poll.get("answer"),
+        sensitive=poll.get("sensitive") is True,
         discuss=Discussion(
             ask=tuple(discuss["ask"]),
             split=discuss.get("split"),
@@ -197,6 +209,29 @@ def _build_poll(poll: dict[str, Any]) -> Poll:
     )
 
 
+def split_handouts(text: str) -> tuple[Handout, ...]:
+    """Split a pack into handouts at its '## ' headings and render each one."""
+    chunks: list[list[str]] = []
+    fenced = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        if not fenced and line.startswith("## "):
+            chunks.append([])
+        if chunks:
+            chunks[-1].append(line)
+    return tuple(
+        Handout(chunk[0][3:].strip(), render_markdown("\n".join(chunk))) for chunk in chunks
+    )
+
+
+def _build_packs(folder: Path) -> dict[str, tuple[Handout, ...]]:
+    return {
+        language: split_handouts(path.read_text(encoding="utf-8"))
+        for language, path in pack_paths(folder).items()
+    }
+
+
 class Library:
     """All valid modules of a lessons folder, plus the problems of the invalid ones."""
 
@@ -204,13 +239,16 @@ class Library:
         self.lessons_dir = lessons_dir
         self.modules: dict[str, Module] = {}
         self.problems: list[Problem] = check_ground_rules(lessons_dir)
+        self.warnings: list[Problem] = []
         for folder in module_folders(lessons_dir):
-            files, problems = check_module_folder(folder)
+            files, found = check_module_folder(folder)
+            problems = [problem for problem in found if not problem.warning]
+            self.warnings += [problem for problem in found if problem.warning]
             self.problems += problems
             if problems:
                 continue
             texts = {language: _build_text(files[language], language) for language in files}
-            self.modules[folder.name] = Module(folder.name, texts)
+            self.modules[folder.name] = Module(folder.name, texts, _build_packs(folder))
 
     def get(self, slug: str) -> Module | None:
         """Return the module with this slug, if it exists and is valid."""

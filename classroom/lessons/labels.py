@@ -24,6 +24,9 @@ LABELS = {
     "text": _l("Short open answer"),
     "ranking": _l("Put in order"),
     "estimate": _l("Estimate a number"),
+    # Each language is named in itself, so a teacher finds their own.
+    "nl": "Nederlands",
+    "en": "English",
 }
 
 

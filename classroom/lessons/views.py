@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 from flask import Blueprint, abort, current_app, render_template, request
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 
 from ..accounts.decorators import require_role
 from .checks import LEVELS, THEMES, YEARS
@@ -71,16 +71,38 @@ def detail(slug: str):
     )
 
 
+@bp.get("/<slug>/pack/<any(nl, en):language>")
+def pack(slug: str, language: str):
+    """Show a module's printable pack in one language, with paper answer slips; for staff."""
+    module = get_library().get(slug)
+    if module is None or language not in module.texts:
+        abort(404)
+    # The pack is printed for the class, so it speaks the pack's language, not the teacher's.
+    with force_locale(language):
+        return render_template(
+            "lessons/pack.html",
+            lesson=module.texts[language],
+            handouts=module.packs.get(language, ()),
+            current_language=language,
+        )
+
+
 @bp.cli.command("check")
 @click.option("--dir", "lessons_dir", type=click.Path(file_okay=False), default=None)
 def check_command(lessons_dir: str | None) -> None:
     """Validate every module; print file:line: message per problem, exit 1 on any."""
     library = Library(Path(lessons_dir or current_app.config["LESSONS_DIR"]))
-    for problem in sorted(library.problems):
+    for problem in sorted(library.problems + library.warnings):
         click.echo(str(problem))
     if library.problems:
         click.echo(f"{len(library.problems)} problem(s) found.", err=True)
         sys.exit(1)
+    if library.warnings:
+        click.echo(
+            f"{len(library.modules)} module(s) checked, no problems, "
+            f"{len(library.warnings)} warning(s)."
+        )
+        return
     click.echo(f"{len(library.modules)} module(s) checked, no problems.")
 
 

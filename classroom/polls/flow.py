@@ -1,6 +1,8 @@
 """The guided flow of a run: ground rules, then each phase with its questions, then the end.
 
-The projector shows one step at a time; `Run.step` is the index into `steps(run)`.
+The projector shows one step at a time. `Run.step_key` names that step ("rules",
+"phase:<key>", "question:<id>", "end"), so skipping or restoring another
+question never moves the projector.
 """
 
 from __future__ import annotations
@@ -18,6 +20,15 @@ class Step:
     kind: str
     phase: str | None = None
     question: Question | None = None
+
+    @property
+    def key(self) -> str:
+        """The identity stored in `Run.step_key`."""
+        if self.kind == "phase":
+            return f"phase:{self.phase}"
+        if self.kind == "question" and self.question is not None:
+            return f"question:{self.question.id}"
+        return self.kind
 
 
 def phases(run: Run, language: str) -> list[dict]:
@@ -41,21 +52,36 @@ def steps(run: Run) -> list[Step]:
     return result
 
 
+def current_index(run: Run, all_steps: list[Step] | None = None) -> int:
+    """The position of the projector's step among the run's steps now."""
+    all_steps = steps(run) if all_steps is None else all_steps
+    keys = [step.key for step in all_steps]
+    if run.step_key in keys:
+        return keys.index(run.step_key)
+    # The step left the flow (a question skipped while shown): stay at its phase.
+    kind, _sep, ident = (run.step_key or "").partition(":")
+    if kind == "question":
+        question = next((q for q in run.questions if str(q.id) == ident), None)
+        if question is not None and f"phase:{question.phase}" in keys:
+            return keys.index(f"phase:{question.phase}")
+    return 0
+
+
 def current_step(run: Run) -> Step:
     """The step on the projector now."""
     all_steps = steps(run)
-    return all_steps[min(max(run.step, 0), len(all_steps) - 1)]
+    return all_steps[current_index(run, all_steps)]
 
 
 def go_to(run: Run, index: int) -> Step:
     """Move the projector to a step: leaving a question closes it, arriving opens a new one."""
     all_steps = steps(run)
     index = min(max(index, 0), len(all_steps) - 1)
-    before = current_step(run)
+    before = all_steps[current_index(run, all_steps)]
     if before.question is not None and before.question.status == "open":
         close_question(before.question)
-    run.step = index
     arrived = all_steps[index]
+    run.step_key = arrived.key
     if arrived.question is not None and arrived.question.status == "ready":
         open_question(arrived.question)
     elif arrived.question is not None:
@@ -64,9 +90,11 @@ def go_to(run: Run, index: int) -> Step:
     return arrived
 
 
+def move(run: Run, offset: int) -> Step:
+    """Move the projector `offset` steps forward (or back, when negative)."""
+    return go_to(run, current_index(run) + offset)
+
+
 def sync_to_question(run: Run, question: Question) -> None:
     """Put the flow on a question that the teacher opened or revealed directly."""
-    for index, step in enumerate(steps(run)):
-        if step.question is question:
-            run.step = index
-            return
+    run.step_key = f"question:{question.id}"

@@ -16,13 +16,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..coordination.forms import MAX_CLASS_SIZE
 from ..coordination.models import SchoolClass, class_teacher
 from ..extensions import db
 from ..languages import language_choices
 from ..lessons.labels import label
 from .models import CHOICE_TYPES, MAX_RANKED
 
-MAX_CLASS_SIZE = 60
 MAX_JOIN_LIMIT = 200
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, true
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, inspect, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -35,15 +35,16 @@ class Run(db.Model):
     module_slug: Mapped[str] = mapped_column(String(80), index=True)
     titles: Mapped[dict[str, str]] = mapped_column(JSON)
     language: Mapped[str] = mapped_column(String(5))
-    join_code: Mapped[str] = mapped_column(String(6), unique=True)
+    join_code: Mapped[str] = mapped_column(String(9), unique=True)
     # Position of the question on the projector; None before the first is opened.
     current_position: Mapped[int | None]
     # Bumped on every change students or the projector must follow (ETag source).
     version: Mapped[int] = mapped_column(default=1)
     # The module's phases per language, copied at the start: [{key, title, minutes}].
     phases: Mapped[dict[str, list[dict[str, Any]]] | None] = mapped_column(JSON)
-    # Where the projector is in the guided flow; see polls.flow.
-    step: Mapped[int] = mapped_column(default=0, server_default="0")
+    # What the projector shows, as an identity that skip and restore leave alone:
+    # "rules", "phase:<key>", "question:<id>" or "end"; see polls.flow.
+    step_key: Mapped[str] = mapped_column(String(60), default="rules", server_default="rules")
     # Set when the teacher sends every student screen the support message.
     support_shown: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The class k when the run started: a school lowering k later changes no running lesson.
@@ -88,8 +89,12 @@ class Run(db.Model):
         return self.titles.get(language) or self.titles[self.language]
 
     def touch(self) -> None:
-        """Mark a change that waiting screens must pick up."""
-        self.version += 1
+        """Mark a change that waiting screens must pick up (incremented in SQL, never lost)."""
+        if inspect(self).persistent:
+            # Read-increment-write in Python loses one of two concurrent changes.
+            self.version = Run.version + 1
+        else:
+            self.version = (self.version or 1) + 1
 
 
 class Question(db.Model):
@@ -167,6 +172,9 @@ class Response(db.Model):
     fresh: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Open answers only: the batch in which it reached the teacher (None: not yet).
     batch: Mapped[int | None]
+    # Open answers only: replaced by a newer text of its writer, and no longer linked to it
+    # (random pseudonym); it leaves the views with the next batch.
+    retracted: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ResultRelease(db.Model):

@@ -19,9 +19,13 @@ if TYPE_CHECKING:
     from ..coordination.models import SchoolClass
     from ..lessons.content import Module
 
-# Six characters without look-alikes (no 0/O, 1/I/L): about 8.9 * 10^8 codes.
-JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-JOIN_CODE_LENGTH = 6
+# Nine digits, quick on a phone's number pad: 10^9 codes. With 1,000 runs open a
+# guess hits one in 10^6 tries; the wrong-code limit allows 3,000 a day (README, Security).
+JOIN_CODE_ALPHABET = "0123456789"
+JOIN_CODE_LENGTH = 9
+# Codes handed out before the switch to digits: six characters without look-alikes.
+LEGACY_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+LEGACY_CODE_LENGTH = 6
 _NOT_CODE = re.compile(r"[\s\-_.]")
 
 
@@ -36,9 +40,16 @@ def new_join_code() -> str:
 def normalise_code(text: str) -> str | None:
     """Turn what a student typed into a code, or None if it cannot be one."""
     code = _NOT_CODE.sub("", text or "").upper()
-    if len(code) != JOIN_CODE_LENGTH or any(c not in JOIN_CODE_ALPHABET for c in code):
-        return None
-    return code
+    if len(code) == JOIN_CODE_LENGTH and all(c in JOIN_CODE_ALPHABET for c in code):
+        return code
+    if len(code) == LEGACY_CODE_LENGTH and all(c in LEGACY_CODE_ALPHABET for c in code):
+        return code
+    return None
+
+
+def display_code(code: str) -> str:
+    """The code in groups of three, as the projector shows it: '123 456 789'."""
+    return " ".join(code[i : i + 3] for i in range(0, len(code), 3))
 
 
 def find_run_by_code(code: str) -> Run | None:
@@ -80,7 +91,7 @@ def start_run(module: Module, school_class: SchoolClass, teacher: User, language
                 type=poll.type,
                 compare_to=poll.compare_to,
                 correct=poll.correct,
-                sensitive=getattr(poll, "sensitive", False),
+                sensitive=poll.sensitive,
                 content={
                     lang: module.texts[lang].polls[position].as_content() for lang in module.texts
                 },

@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from ..accounts.decorators import require_role
 from ..accounts.forms import EmptyForm
+from ..converters import MAX_ID
 from ..coordination.models import Assignment
 from ..coordination.services import assignment_for_teacher
 from ..errors import render_error
@@ -52,6 +53,12 @@ def load_own_run():
             db.select(Run).where(Run.id == run_id, Run.teacher_id == current_user.id)
         )
     return None
+
+
+@bp.app_template_filter("grouped_code")
+def grouped_code(code: str) -> str:
+    """A join code in groups of three, easier to read from the back of the room."""
+    return services.display_code(code)
 
 
 @bp.app_template_global()
@@ -106,7 +113,7 @@ def create():
 
 def _own_assignment(value: str, slug: str, class_id: int) -> Assignment | None:
     """The current teacher's assignment of this module to this class, if that is what it is."""
-    if not value.isdigit():
+    if not value.isdigit() or int(value) > MAX_ID:
         return None
     assignment = assignment_for_teacher(current_user.school, current_user, int(value))
     if assignment is None or assignment.module_slug != slug or assignment.class_id != class_id:
@@ -141,8 +148,9 @@ def view_model(run: Run) -> dict:
         for q in run.questions
         if q.compare_to in by_key and q.status != "ready"
     }
-    step = flow.current_step(run)
     all_steps = flow.steps(run)
+    step_index = flow.current_index(run, all_steps)
+    step = all_steps[step_index]
     return {
         "run": run,
         "language": language,
@@ -150,7 +158,7 @@ def view_model(run: Run) -> dict:
         "results": results,
         "comparisons": comparisons,
         "step": step,
-        "step_number": min(run.step, len(all_steps) - 1) + 1,
+        "step_number": step_index + 1,
         "step_count": len(all_steps),
         "phases": {p["key"]: p for p in flow.phases(run, language)},
         "guide": _guide(run, step.phase),
@@ -292,7 +300,7 @@ def step(run_id: int, direction: str):
     """Move the projector one step forward or back in the guided flow."""
     if (refused := _open_run_or_409()) is not None:
         return refused
-    flow.go_to(g.run, g.run.step + (1 if direction == "next" else -1))
+    flow.move(g.run, 1 if direction == "next" else -1)
     db.session.commit()
     return redirect(back_to(g.run), 303)
 

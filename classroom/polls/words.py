@@ -15,9 +15,32 @@ WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 CLOUD_SIZES = 6
 
 
+# Letters of other scripts that look like Latin ones, as typed to dodge the flag list.
+CONFUSABLES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j",
+        "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l",
+        # Greek
+        "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+        "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ζ": "z",
+        # Latin look-alikes that NFKC keeps
+        "ı": "i", "ɑ": "a", "ℓ": "l", "ß": "ss",
+    }
+)  # fmt: skip
+
+
 def normalise(text: str) -> str:
-    """Lower case without accents, so that 'Één' and 'een' compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    """Lower case without accents, invisible characters or look-alike letters.
+
+    'Één' and 'een' compare equal, and so do a word with a zero-width space or a
+    soft hyphen inside, or with a Cyrillic a (U+0430) for the Latin one.
+    """
+    compatible = unicodedata.normalize("NFKC", text)
+    visible = "".join(c for c in compatible if unicodedata.category(c) != "Cf")
+    folded = visible.lower().translate(CONFUSABLES)
+    decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 

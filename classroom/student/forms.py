@@ -16,7 +16,8 @@ class JoinForm(FlaskForm):
             "autocomplete": "off",
             "autocapitalize": "characters",
             "spellcheck": "false",
-            "inputmode": "text",
+            # Codes are digits: a phone shows its number pad.
+            "inputmode": "numeric",
             "maxlength": 20,
         },
     )

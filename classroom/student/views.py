@@ -4,6 +4,8 @@ Students have no account: a signed session token scoped to one run is all
 that ties a browser to a run. Every step works with plain forms and links.
 """
 
+from functools import wraps
+
 from flask import (
     Blueprint,
     Response,
@@ -34,34 +36,48 @@ bp = Blueprint("student", __name__)
 
 
 def _run_for_code(code: str) -> Run | tuple[str, int]:
-    """Return the open run of a code, or the error page to show instead."""
+    """Return the open run of a code, or the error page to show instead.
+
+    An unknown or ended code counts as a wrong guess towards the join limit.
+    """
     normalised = services.normalise_code(code)
     run = services.find_run_by_code(normalised) if normalised else None
     if run is None:
+        g.wrong_code = True
         return render_error(
             404, _("There is no lesson with this code. Check the code on the screen.")
         )
     if not run.is_open:
+        g.wrong_code = True
         return render_error(410, _("This lesson has ended. The code no longer works."))
     return run
 
 
-def _wrong_code(response) -> bool:
-    """Only unknown or ended codes count towards the join limit."""
-    return response.status_code in (404, 410)
+def _counts_as_wrong_code(_response) -> bool:
+    """Only answers that tell a visitor a code is unknown or ended count."""
+    return bool(g.get("wrong_code"))
 
 
-def _join_limit():
-    """One counter per address for the join form and the join link together."""
+def _joined_any_run() -> bool:
+    """A phone with a token: its live pages tell it nothing about other codes."""
+    return bool(session.get("runs")) and request.endpoint not in _JOIN_ENDPOINTS
+
+
+_JOIN_ENDPOINTS = ("student.join", "student.join_link")
+
+
+def code_limit():
+    """One counter per address for every route that takes a join code (README, Security)."""
     return limiter.shared_limit(
         lambda: current_app.config["JOIN_FAILURE_LIMIT"],
         scope="join-code",
-        deduct_when=_wrong_code,
+        deduct_when=_counts_as_wrong_code,
+        exempt_when=_joined_any_run,
     )
 
 
 @bp.route("/join", methods=["GET", "POST"])
-@_join_limit()
+@code_limit()
 def join():
     """Ask for the join code; open to everyone."""
     form = JoinForm()
@@ -77,7 +93,7 @@ def join():
 
 
 @bp.get("/j/<code>")
-@_join_limit()
+@code_limit()
 def join_link(code: str):
     """The short link and QR target: join the run and go to its live page."""
     found = _run_for_code(code)
@@ -93,29 +109,36 @@ def join_link(code: str):
     return redirect(url_for("student.live", code=found.join_code))
 
 
-@bp.url_value_preprocessor
-def _load_live_run(endpoint: str | None, values: dict | None) -> None:
-    is_live = bool(endpoint and endpoint.startswith("student.live"))
-    g.live_code = (values or {}).get("code") if is_live else None
+def _joined_run(code: str) -> Run | ResponseReturnValue:
+    """The run of a code this browser joined; a visitor who did not join any run of
+    this code goes to the join link, the same answer for every code."""
+    normalised = services.normalise_code(code)
+    run = services.find_run_by_code(normalised) if normalised else None
+    if run is None or tokens.device_token(run.id) is None:
+        return redirect(url_for("student.join_link", code=code))
+    if not run.is_open:
+        return render_error(410, _("This lesson has ended. The code no longer works."))
+    return run
 
 
-@bp.before_request
-def joined_only():
-    """Live pages need an open run and this browser's token for it."""
-    # An answer loads its question and run in one query and checks the same itself.
-    if g.get("live_code") is None or request.endpoint == "student.live_answer":
-        return None
-    found = _run_for_code(g.live_code)
-    if not isinstance(found, Run):
-        return found
-    g.run = found
-    g.token = tokens.device_token(found.id)
-    if g.token is None:
-        return redirect(url_for("student.join_link", code=found.join_code))
-    return None
+def joined_only(view):
+    """Live pages need an open run and this browser's token for it (sets g.run, g.token)."""
+
+    @wraps(view)
+    def guarded(code: str, **values):
+        found = _joined_run(code)
+        if not isinstance(found, Run):
+            return found
+        g.run = found
+        g.token = tokens.device_token(found.id)
+        return view(code, **values)
+
+    return guarded
 
 
 @bp.get("/live/<code>")
+@code_limit()
+@joined_only
 def live(code: str):
     """The student's screen: the open question, a waiting screen, or revealed results."""
     return _render_live()
@@ -173,6 +196,8 @@ ANSWER_FIELDS_CACHED = 2048
 
 
 @bp.get("/live/<code>/state")
+@code_limit()
+@joined_only
 def live_state(code: str):
     """What a waiting phone asks: the run's version, answered with 304 when unchanged.
 
@@ -188,6 +213,7 @@ def live_state(code: str):
 
 
 @bp.post("/live/<code>/questions/<int:question_id>")
+@code_limit()
 def live_answer(code: str, question_id: int):
     """Store the student's answer to the open question (a resubmit replaces it)."""
     found = _question_of_code(code, question_id)
@@ -197,7 +223,7 @@ def live_answer(code: str, question_id: int):
     run = g.run = question.run
     g.token = tokens.device_token(run.id)
     if g.token is None:
-        return redirect(url_for("student.join_link", code=run.join_code))
+        return redirect(url_for("student.join_link", code=code))
     if question.status != "open":
         return render_error(409, _("This poll is closed. Your answer was not saved."))
     # CSRFProtect has checked this POST's token before the view; the form need not again.
@@ -216,10 +242,10 @@ def live_answer(code: str, question_id: int):
 
 
 def _question_of_code(code: str, question_id: int) -> Question | ResponseReturnValue:
-    """The question with its open run, in one query; else the page that joined_only shows.
+    """The question with its open run, in one query; else what `joined_only` would show.
 
-    An unknown or ended code gets its usual page, a phone that did not join goes
-    to the join link, and a question of another run is a 404.
+    A browser that did not join this code goes to the join link whatever the code,
+    an ended run it joined is a 410, and a question of another run is a 404.
     """
     normalised = services.normalise_code(code)
     question = None
@@ -228,11 +254,9 @@ def _question_of_code(code: str, question_id: int) -> Question | ResponseReturnV
         question = db.session.scalar(_QUESTION_OF_CODE, parameters)
     if question is not None and question.run.is_open:
         return question
-    found = _run_for_code(code)
+    found = _joined_run(code)
     if not isinstance(found, Run):
         return found
-    if tokens.device_token(found.id) is None:
-        return redirect(url_for("student.join_link", code=found.join_code))
     return render_error(404, _("This question is not part of this lesson."))
 
 

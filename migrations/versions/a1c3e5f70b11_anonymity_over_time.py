@@ -43,6 +43,7 @@ def upgrade():
     with op.batch_alter_table('response', schema=None) as batch_op:
         batch_op.add_column(sa.Column('fresh', sa.Boolean(), server_default=sa.true(), nullable=False))
         batch_op.add_column(sa.Column('batch', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('retracted', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     with op.batch_alter_table('run', schema=None) as batch_op:
         batch_op.add_column(sa.Column('min_answers', sa.Integer(), nullable=True))
@@ -100,6 +101,7 @@ def downgrade():
         batch_op.drop_column('min_answers')
 
     with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.drop_column('retracted')
         batch_op.drop_column('batch')
         batch_op.drop_column('fresh')
 

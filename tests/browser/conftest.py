@@ -7,15 +7,13 @@ Without Chromium the browser tests skip, except in CI (`CI` set), where they fai
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from servers import server_env, start_gunicorn, stop_all
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -50,6 +48,14 @@ def unavailable_reason() -> str | None:
     return None
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Mark every test of this folder `browser`, so `make test-fast` leaves them out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def browser_available() -> None:
     """Skip the browser tests without Chromium; in CI fail instead."""
@@ -77,81 +83,34 @@ class LiveServer:
         return new
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the app did not start:\n{log_path.read_text()}", pytrace=False)
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:  # refused while gunicorn binds, or slow while its workers boot
-            time.sleep(0.1)
-    pytest.fail(f"the app did not answer in 30 s:\n{log_path.read_text()}", pytrace=False)
-
-
 @pytest.fixture(scope="session")
 def server(browser_available, tmp_path_factory):
     """Start the real app (gunicorn, SQLite in a temp dir, demo school) for the session."""
     folder = tmp_path_factory.mktemp("app")
     log_path = folder / "server.log"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("FLASK_") and key not in ("DATABASE_URL", "TEST_DATABASE_URL")
-    }
-    env.update(
+    env = server_env(
         DATABASE_URL=f"sqlite:///{folder / 'klasgesprek.sqlite'}",
         FLASK_SECRET_KEY=secrets.token_hex(32),
         FLASK_POLL_INTERVAL_MS=str(POLL_INTERVAL_MS),
-        PYTHONUNBUFFERED="1",
     )
     flask = [sys.executable, "-m", "flask", "--app", "classroom"]
     with log_path.open("a") as log:
-        for command in (["db", "upgrade"], ["demo"]):
+        for command in (["db", "upgrade"], ["demo", "--i-know-this-is-not-a-server"]):
             subprocess.run(  # noqa: S603 - fixed arguments
                 [*flask, *command], cwd=ROOT, env=env, stdout=log, stderr=log, check=True
             )
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    gunicorn = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--worker-class",
-        "gthread",
-        "--threads",
-        "8",
-        "--graceful-timeout",
-        "2",
-        "wsgi:app",
-    ]
-    log = log_path.open("a")
-    process = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
+    options = ("--graceful-timeout", "2")
+    started = start_gunicorn(env, log_path, workers=2, threads=8, options=options)
     try:
-        _wait_until_up(url, process, log_path)
-        live = LiveServer(url=url, log_path=log_path, process=process)
+        try:
+            started.wait_until_up()
+        except AssertionError as error:
+            pytest.fail(str(error), pytrace=False)
+        live = LiveServer(url=started.base, log_path=log_path, process=started.process)
         live.new_log()
         yield live
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        stop_all([started], timeout=10)
 
 
 @pytest.fixture(autouse=True)

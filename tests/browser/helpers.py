@@ -145,9 +145,10 @@ class Teacher:
         page.click(".start-run button[type=submit]")
         expect(page).to_have_url(re.compile(r"/runs/\d+/present$"))
         self.run_id = int(re.search(r"/runs/(\d+)/present", page.url)[1])
-        # The code is the last word: a screen reader hears "Join code:" before it.
-        self.code = page.inner_text(".join-code").split()[-1]
-        assert re.fullmatch(r"[A-Z2-9]{6}", self.code), self.code
+        # The code follows "Join code:" (for screen readers), in groups of three digits.
+        shown = page.inner_text(".join-code")
+        self.code = re.sub(r"\s", "", shown.rsplit(":", 1)[-1])
+        assert re.fullmatch(r"[0-9]{9}", self.code), shown
 
     def act(self, control_page: Page, position: int, action: str) -> None:
         """Open, close or reveal one question with its button on the control page."""

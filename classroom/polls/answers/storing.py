@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import secrets
 import uuid
 
 from flask import current_app
@@ -87,27 +88,50 @@ def store_answer(
     """
     validate_answer(question, value, text)
     is_text = question.type == "text"
+    text = text.strip() if text else None
+    own = pseudonym(question, device_token)
     # Core on the session's connection: the same transaction, without the ORM's
     # per-statement bookkeeping on the busiest write of a lesson.
     connection = db.session.connection()
+    if is_text:
+        _retract(connection, question, own, text)
     connection.execute(
         _upsert_statement(connection.dialect.name),
         {
             "id": uuid.uuid4(),
             "question_id": question.id,
-            "pseudonym": pseudonym(question, device_token),
+            "pseudonym": own,
             "value": value,
-            "text": text.strip() if text else None,
+            "text": text,
             # A new or changed open answer waits for the teacher, in the next batch.
             "moderation": "pending" if is_text else None,
             "flagged": is_text
             and words.is_flagged(text, words.flag_words(question.run.school.flag_words)),
             "fresh": True,
             "batch": None,
+            "retracted": False,
         },
     )
     if is_text:
         _form_batch(question)
+
+
+def _retract(connection, question: Question, own: str, text: str | None) -> None:
+    """Set a changed open answer that the teacher already saw aside, unlinked from its writer.
+
+    Deleting it at once would show everyone which text the student who just
+    typed had written; it stays where it was until the next batch replaces it.
+    """
+    connection.execute(
+        db.update(Response)
+        .where(
+            Response.question_id == question.id,
+            Response.pseudonym == own,
+            Response.batch.is_not(None),
+            Response.text.is_distinct_from(text),
+        )
+        .values(pseudonym=secrets.token_hex(16), retracted=True)
+    )
 
 
 @functools.cache
@@ -141,6 +165,10 @@ def _form_batch(question: Question) -> None:
     )
     if waiting < min_answers(question.run):
         return
+    # The texts their writers replaced leave together with the k new ones arriving.
+    db.session.execute(
+        db.delete(Response).where(Response.question_id == question.id, Response.retracted.is_(True))
+    )
     number = db.session.scalar(
         db.select(func.coalesce(func.max(Response.batch), 0)).where(
             Response.question_id == question.id
@@ -173,7 +201,9 @@ def count_answers(question: Question) -> int:
         kept = db.session.get(ResultRelease, question.id)
         return kept.total if kept else 0
     return db.session.scalar(
-        db.select(func.count()).select_from(Response).where(Response.question_id == question.id)
+        db.select(func.count())
+        .select_from(Response)
+        .where(Response.question_id == question.id, Response.retracted.is_(False))
     )
 
 
@@ -188,7 +218,11 @@ _COUNT_AT = (
     db.select(func.count(), func.count(Response.batch))
     .select_from(Response)
     .join(Question, Question.id == Response.question_id)
-    .where(Question.run_id == db.bindparam("run_id"), Question.position == db.bindparam("position"))
+    .where(
+        Question.run_id == db.bindparam("run_id"),
+        Question.position == db.bindparam("position"),
+        Response.retracted.is_(False),
+    )
 )
 
 
@@ -204,7 +238,7 @@ def count_answers_per_question(run: Run) -> dict[int, int]:
     rows = db.session.execute(
         db.select(Response.question_id, func.count())
         .join(Question, Question.id == Response.question_id)
-        .where(Question.run_id == run.id)
+        .where(Question.run_id == run.id, Response.retracted.is_(False))
         .group_by(Response.question_id)
     )
     return dict(rows.all())

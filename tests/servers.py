@@ -1,0 +1,139 @@
+"""Real servers for the tests that need them: free ports, gunicorn start and stop.
+
+Used by tests/test_faults.py, tests/test_two_instances.py, tests/test_shared_limits.py,
+tests/browser/conftest.py and bench/run.py. A server binds 127.0.0.1 only, in a
+process group of its own, so that stopping it stops its workers too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 30  # seconds for gunicorn to answer its first request
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_env(**settings: str) -> dict[str, str]:
+    """This process's environment without stray app settings, plus the given ones.
+
+    The servers speak plain HTTP on loopback, so the session cookie may not be Secure.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("FLASK_") and key not in ("DATABASE_URL", "TEST_DATABASE_URL")
+    }
+    env.update(FLASK_SESSION_COOKIE_SECURE="false", PYTHONUNBUFFERED="1")
+    env.update(settings)
+    return env
+
+
+def _has_control_socket() -> bool:
+    """Whether this gunicorn has a control socket (newer versions do), which can be switched off."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS)
+
+
+@dataclass
+class Gunicorn:
+    """One gunicorn on 127.0.0.1 with its log file."""
+
+    process: subprocess.Popen
+    port: int
+    workers_wanted: int
+    log_path: Path
+
+    @property
+    def base(self) -> str:
+        """The server's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self, since: int = 0) -> str:
+        """What the server logged, from byte `since` on."""
+        return self.log_path.read_bytes()[since:].decode(errors="replace")
+
+    def log_size(self) -> int:
+        """The size of the log so far, to read only what comes after."""
+        return self.log_path.stat().st_size
+
+    def wait_until_up(self, path: str = "/healthz", timeout: float = START_TIMEOUT) -> None:
+        """Wait until the server answers the path without a server error, or fail."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"gunicorn exited early:\n{self.log()}")
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                try:
+                    connection.request("GET", path)
+                    if connection.getresponse().status < 500:
+                        return
+                finally:
+                    connection.close()
+            time.sleep(0.1)
+        raise AssertionError(f"gunicorn did not answer {path} in {timeout:.0f} s:\n{self.log()}")
+
+    def stop(self, timeout: float = 30) -> None:
+        """Stop gracefully; kill the process group if it lingers."""
+        stop_all([self], timeout)
+
+
+def start_gunicorn(
+    env: dict[str, str],
+    log_path: Path,
+    *,
+    workers: int = 2,
+    threads: int = 1,
+    target: str = "wsgi:app",
+    cwd: Path = ROOT,
+    options: tuple[str, ...] = (),
+) -> Gunicorn:
+    """Start gunicorn as in production: sync workers, or gthread with threads > 1."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(workers), *options]
+    if _has_control_socket():
+        # No control socket in ~/.gunicorn, shared with every other gunicorn on the machine.
+        command.append("--no-control-socket")
+    if threads > 1:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
+    command.append(target)
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed command line
+            command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    return Gunicorn(process, port, workers, log_path)
+
+
+def stop_all(servers: list[Gunicorn], timeout: float = 30) -> None:
+    """Stop them gracefully, all at once; kill a process group that does not go."""
+    for server in servers:
+        if server.process.poll() is None:
+            server.process.send_signal(signal.SIGTERM)
+    for server in servers:
+        try:
+            server.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=10)
+        # Any worker that outlived its master goes too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.process.pid, signal.SIGKILL)
