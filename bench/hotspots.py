@@ -37,8 +37,9 @@ import run as bench
 
 # The machine is shared: the fastest batch is the closest to the cost itself.
 BATCH = 100
-STEPS = ("floor tiny", "floor insert", "join", "waiting page", "wait", "question page")
-STEPS += ("answer", "page after answer", "presenter wait", "lesson guide", "presenter view")
+STEPS = ("floor tiny", "floor insert", "floor page", "join", "waiting page", "wait")
+STEPS += ("question page", "answer", "page after answer", "presenter wait")
+STEPS += ("lesson guide", "presenter view")
 # Each step starts and stops callgrind's counting through these client requests.
 CALLGRIND_HELPER = r"""
 #include <valgrind/callgrind.h>
@@ -182,9 +183,13 @@ def measure(args, helper) -> None:
             f"/runs/{run_id}/state", headers={**headers, "If-None-Match": etag["presenter"]}
         )
 
+    # The floor's page reads a session cookie with its CSRF token, as a phone's would.
+    floor_cookie = cookie_of(floor_client.get("/page"))
+
     steps = {
         "floor tiny": (lambda i: floor_client.get("/tiny"), 200),
         "floor insert": (lambda i: floor_client.post("/insert", data={"answer": "3"}), 200),
+        "floor page": (lambda i: floor_client.get("/page", headers=with_cookie(floor_cookie)), 200),
         "join": (join, 302),
         "waiting page": (live_page, 200),
         "wait": (wait, 304),

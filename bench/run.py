@@ -1,8 +1,9 @@
 """Load benchmark: Klasgesprek's real student flow against a bare Flask floor, in one run.
 
 Starts a floor app (bench/floor.py: Flask + Flask-SQLAlchemy, one insert
-endpoint and one tiny GET) and then Klasgesprek itself, each under the same
-gunicorn settings on 127.0.0.1, and drives both with wrk (bench/step.lua).
+endpoint, one tiny GET and one 5 KB Jinja page with a CSRF token) and then
+Klasgesprek itself, each under the same gunicorn settings on 127.0.0.1, and
+drives both with wrk (bench/step.lua).
 Klasgesprek gets a seeded school with many classes and a running lesson; the
 simulated students go through the real HTTP flow: join with the code, wait
 for a question (conditional GETs answered 304), load the question, answer it
@@ -10,7 +11,10 @@ for a question (conditional GETs answered 304), load the question, answer it
 poll and two staff pages are measured as well.
 
 Every figure is compared with the floor measured in the same run, because
-the machine is shared and absolute numbers move from run to run.
+the machine is shared and absolute numbers move from run to run; the student
+pages with the floor's page, the answer with its insert, the waits with its
+tiny GET. At the end it prints the whole flow of 10,000 students in seconds of
+server time, next to the floor's.
 
 Usage (from the repository root; `make bench` installs what it needs first):
 
@@ -57,7 +61,20 @@ from servers import start_gunicorn, stop_all  # noqa: E402
 ANSWER_RATIO = 0.7
 ANSWER_P99_MS = 100
 WAIT_RATIO = 0.8
+PRESENTER_WAIT_RATIO = 0.8
+STUDENT_PAGE_RATIO = 0.5
 PAGE_P99_MS = 50
+FLOW_SECONDS = 30  # the whole flow of 10,000 students, in seconds of server time
+FLOW_STUDENTS = 10_000
+# The steps of one student's whole flow, with the floor step each is compared with.
+FLOW = {
+    "join (GET /j/CODE)": "page",
+    "waiting page (GET /live/CODE)": "page",
+    "wait (GET state, 304)": "tiny",
+    "question page (GET /live/CODE)": "page",
+    "answer (POST)": "insert",
+    "page after answering (GET /live/CODE)": "page",
+}
 
 
 @dataclass
@@ -469,6 +486,7 @@ class Floor:
         )
         self.server = Server("floor", "floor:app", BENCH, env, args.workers, workdir / "floor.log")
         self.steps: dict[str, Step] = {}
+        self.cookie = ""
 
     def tiny(self) -> None:
         """Measure the tiny GET once more."""
@@ -489,8 +507,22 @@ class Floor:
             connections=self.args.connections,
         )
 
+    def page(self) -> None:
+        """Measure the Jinja page once more (with a session cookie, as a phone has)."""
+        number = sum(name.startswith("page") for name in self.steps) + 1
+        if not self.cookie:
+            _status, headers, _body = request("GET", f"{self.server.base}/page")
+            self.cookie = headers["Set-Cookie"].partition(";")[0]
+        self.steps[f"page #{number}"] = self.wrk.step(
+            f"floor-page-{number}",
+            self.server.base,
+            "/page",
+            connections=self.args.connections,
+            headers=(f"Cookie: {self.cookie}",),
+        )
+
     def rps(self, kind: str) -> float:
-        """The mean throughput of all measurements of one kind ("tiny" or "insert")."""
+        """The mean throughput of all measurements of one kind ("tiny", "insert", "page")."""
         figures = [step.rps for name, step in self.steps.items() if name.startswith(kind)]
         return sum(figures) / len(figures)
 
@@ -520,7 +552,9 @@ def run(args, wrk: Wrk, workdir: Path, app_url: str, floor_url: str, secret: str
             teacher.get(f"/runs/{run_id}/present")
             teacher.get(f"/lessons/{MODULE}")
             request("GET", f"{floor.server.base}/tiny")
+            request("GET", f"{floor.server.base}/page")
         floor.tiny()
+        floor.page()
         with MemorySampler(app.process.pid) as memory:
             # 1. Every student joins with the code (a session cookie with a device
             #    token) and follows the redirect to the waiting screen.
@@ -541,6 +575,7 @@ def run(args, wrk: Wrk, workdir: Path, app_url: str, floor_url: str, secret: str
             # 2. Their phones ask "anything new?" while the teacher talks.
             steps["wait (GET state, 304)"] = wait_step(wrk, "wait", app.base, state, phones, args)
             floor.tiny()
+            floor.page()
             # 3. The teacher opens the question; every phone loads it (and a CSRF token).
             detail = f"/runs/{run_id}"
             opened = teacher.post_form(detail, f"{detail}/questions/{question_id}/open", {})
@@ -576,6 +611,7 @@ def run(args, wrk: Wrk, workdir: Path, app_url: str, floor_url: str, secret: str
             page = once_each(wrk, "answered-page", app.base, live, phones, args, collect="cookie")
             steps["page after answering (GET /live/CODE)"] = page
             phones = by_student(phones, page.items, run_id)
+            floor.page()
             # 5. And waits again.
             steps["wait again (GET state, 304)"] = wait_step(
                 wrk, "wait-again", app.base, state, phones, args
@@ -677,8 +713,16 @@ def judge(steps: dict[str, Step], floor: Floor) -> None:
     """Attach each step's floor, ratio, target and verdict."""
     for name, step in steps.items():
         kind = "insert" if name.startswith("answer") else "tiny"
+        if name in FLOW and FLOW[name] == "page":
+            kind = "page"
         step.floor, step.floor_rps = f"{kind} (mean)", floor.rps(kind)
-        if name.startswith("answer"):
+        if kind == "page":
+            step.target = f">= {STUDENT_PAGE_RATIO}, no errors"
+            checks = [step.ratio >= STUDENT_PAGE_RATIO, step.errors == 0]
+        elif name.startswith("presenter wait"):
+            step.target = f">= {PRESENTER_WAIT_RATIO}, no errors"
+            checks = [step.ratio >= PRESENTER_WAIT_RATIO, step.errors == 0]
+        elif name.startswith("answer"):
             step.target = f">= {ANSWER_RATIO}, p99 < {ANSWER_P99_MS} ms, no errors"
             checks = [step.ratio >= ANSWER_RATIO, step.p99_ms < ANSWER_P99_MS, step.errors == 0]
         elif "(GET state" in name:
@@ -691,6 +735,17 @@ def judge(steps: dict[str, Step], floor: Floor) -> None:
             step.target = "no errors"
             checks = [step.errors == 0]
         step.verdict = "met" if all(checks) else "MISSED"
+
+
+def flow_seconds(steps: dict[str, Step], floor: Floor) -> tuple[float, float]:
+    """Seconds of server time for 10,000 students' whole flow: the app's, and the floor's.
+
+    Each student joins, loads the waiting page, waits once, loads the question,
+    answers and loads the page after; each step at the throughput it reached.
+    """
+    app = sum(FLOW_STUDENTS / steps[name].rps for name in FLOW)
+    bare = sum(FLOW_STUDENTS / floor.rps(kind) for kind in FLOW.values())
+    return app, bare
 
 
 def print_table(title: str, steps: dict[str, Step]) -> None:
@@ -760,8 +815,18 @@ def main(argv: list[str] | None = None) -> int:
 
     judge(steps, floor)
     print_table("Floor (bare Flask + Flask-SQLAlchemy, same gunicorn settings)", floor.steps)
-    print(f"mean: tiny GET {floor.rps('tiny'):.0f} req/s, insert {floor.rps('insert'):.0f} req/s")
+    print(
+        f"mean: tiny GET {floor.rps('tiny'):.0f} req/s, insert {floor.rps('insert'):.0f} req/s, "
+        f"page {floor.rps('page'):.0f} req/s"
+    )
     print_table("Klasgesprek (ratio: req/s divided by the floor's mean in this run)", steps)
+    flow, bare = flow_seconds(steps, floor)
+    verdict = "met" if flow <= FLOW_SECONDS else "MISSED"
+    print(
+        f"\nWhole flow of {FLOW_STUDENTS:,} students (join, waiting page, wait, question page, "
+        f"answer, page after): {flow:.1f} s of server time, the floor's {bare:.1f} s; "
+        f"target <= {FLOW_SECONDS} s: {verdict}"
+    )
     fillers = sum(step.fillers for step in steps.values())
     if fillers:
         print(f"({fillers} filler requests at the ends of the once-per-student steps not counted)")
@@ -787,6 +852,7 @@ def main(argv: list[str] | None = None) -> int:
         "steps": {name: _figures(step) for name, step in steps.items()},
         "memory_kib": {"rss": memory.peak_rss, "pss": memory.peak_pss},
         "answers": counts,
+        "flow_seconds": {"app": flow, "floor": bare},
     }
     path.write_text(json.dumps(record, indent=2))
     print(f"Figures saved in {path.relative_to(ROOT)}")

@@ -1,13 +1,15 @@
 """Extension objects, created unbound so that models and views can import them."""
 
 import contextlib
+import functools
 import os
 import sqlite3
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, session
-from flask_babel import Babel, lazy_gettext
+from babel import support
+from flask import Flask, Request, current_app, session
+from flask_babel import Babel, get_locale, lazy_gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -17,6 +19,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
+from wtforms.i18n import messages_path
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -78,8 +81,36 @@ def _owner_only(database: str) -> None:
                 os.chmod(path, 0o600)
 
 
+class _WtformsTranslations:
+    """WTForms' own messages in the request's language, each catalogue read once per process.
+
+    Flask-WTF reads WTForms' catalogue from disk on every request that builds a
+    form, unless the request already carries one as `wtforms_translations`.
+    """
+
+    def ugettext(self, string: str) -> str:
+        """Translate one of WTForms' messages."""
+        return _wtforms_catalogue(str(get_locale())).ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        """Translate one of WTForms' messages with a number."""
+        return _wtforms_catalogue(str(get_locale())).ungettext(singular, plural, n)
+
+
+@functools.cache
+def _wtforms_catalogue(language: str) -> support.NullTranslations:
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
+
+
+class AppRequest(Request):
+    """Flask's request, carrying the shared WTForms catalogue that Flask-WTF looks for."""
+
+    wtforms_translations = _WtformsTranslations()
+
+
 def init_app(app: Flask) -> None:
     """Bind every extension to the app."""
+    app.request_class = AppRequest
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     csrf.init_app(app)

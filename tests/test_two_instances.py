@@ -39,7 +39,7 @@ from classroom.extensions import db
 from classroom.lessons.content import get_library
 from classroom.polls import answers, services
 from classroom.polls.models import Question, Run
-from classroom.student.views import StatePoll
+from classroom.student.fastpath import StatePoll
 
 needs_postgresql = pytest.mark.skipif(
     not DATABASE_URL.startswith("postgresql"),

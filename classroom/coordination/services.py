@@ -138,7 +138,12 @@ def assign(
 
 def assignments_of(school: School, teacher: User | None = None) -> list[Assignment]:
     """The school's assignments (or one teacher's), soonest due first."""
-    query = db.select(Assignment).where(Assignment.school_id == school.id)
+    # Class and teacher in one query each, not one per assignment on the list pages.
+    query = (
+        db.select(Assignment)
+        .where(Assignment.school_id == school.id)
+        .options(db.selectinload(Assignment.school_class), db.selectinload(Assignment.teacher))
+    )
     if teacher is not None:
         query = query.where(Assignment.teacher_id == teacher.id)
     return list(db.session.scalars(query.order_by(Assignment.due_on, Assignment.id)))

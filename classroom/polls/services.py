@@ -54,7 +54,11 @@ def display_code(code: str) -> str:
 
 def find_run_by_code(code: str) -> Run | None:
     """Return the run with this join code, open or ended."""
-    return db.session.scalar(db.select(Run).where(Run.join_code == code))
+    return db.session.scalar(_RUN_BY_CODE, {"code": code})
+
+
+# Built once: every student request looks its run up by code.
+_RUN_BY_CODE = db.select(Run).where(Run.join_code == db.bindparam("code"))
 
 
 def start_run(module: Module, school_class: SchoolClass, teacher: User, language: str) -> Run:
@@ -118,15 +122,27 @@ def admit(run: Run) -> bool:
 
 
 def current_question(run: Run) -> Question | None:
-    """Return the question on the projector, if any."""
+    """Return the question on the projector, if any (one query, not the run's questions)."""
     if run.current_position is None:
         return None
-    return next((q for q in run.questions if q.position == run.current_position), None)
+    return db.session.scalar(_QUESTION_AT, {"run_id": run.id, "position": run.current_position})
 
 
 def open_question_of(run: Run) -> Question | None:
-    """Return the question students can answer now, if any."""
-    return next((q for q in run.questions if q.status == "open"), None)
+    """Return the question students can answer now, if any (one query, as each phone asks)."""
+    return db.session.scalar(_OPEN_QUESTION, {"run_id": run.id})
+
+
+# Built once: each phone's page asks one of these.
+_QUESTION_AT = db.select(Question).where(
+    Question.run_id == db.bindparam("run_id"), Question.position == db.bindparam("position")
+)
+_OPEN_QUESTION = (
+    db.select(Question)
+    .where(Question.run_id == db.bindparam("run_id"), Question.status == "open")
+    .order_by(Question.position)
+    .limit(1)
+)
 
 
 def next_question(run: Run) -> Question | None:

@@ -195,8 +195,9 @@ def render_detail(question_form: OwnQuestionForm, status: int = 200):
         services.end_run(run, at=run.expires_at)
         db.session.commit()
     queues = {q.id: answers.moderation_queue(q) for q in run.questions if q.type == "text"}
+    changed = answers.pending_changes_of_run(run)  # one query, not one per question
     pending = {
-        q.id: answers.pending_changes(q)
+        q.id: changed.get(q.id, 0)
         for q in run.questions
         if q.status in ("open", "closed") and q.type != "text"
     }

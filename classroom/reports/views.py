@@ -102,8 +102,10 @@ def _school_results(slug: str):
     runs = services.module_runs(g.school, slug)
     if not runs:
         abort(404)
-    answers.refresh_school_release(g.school.id, slug, runs, _school_k())
-    db.session.commit()
+    # Commit only a new release: a commit expires the runs, and reloading them costs
+    # two queries per run.
+    if answers.refresh_school_release(g.school.id, slug, runs, _school_k()):
+        db.session.commit()
     found = answers.school_results(runs, g.school.id, slug, _school_k(), str(get_locale()))
     return runs, found
 

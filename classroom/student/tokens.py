@@ -1,6 +1,7 @@
 """A student's device token per run, kept only in the signed session cookie."""
 
 import secrets
+from collections.abc import Mapping
 
 from flask import session
 
@@ -9,7 +10,12 @@ MAX_RUNS_REMEMBERED = 5
 
 def device_token(run_id: int) -> str | None:
     """Return this browser's token for the run, if it joined."""
-    return session.get("runs", {}).get(str(run_id))
+    return token_of(session, run_id)
+
+
+def token_of(session_data: Mapping, run_id: int) -> str | None:
+    """The token for the run in a session's data (Flask's session or a decoded cookie)."""
+    return session_data.get("runs", {}).get(str(run_id))
 
 
 def join(run_id: int) -> str:

@@ -4,12 +4,10 @@ Students have no account: a signed session token scoped to one run is all
 that ties a browser to a run. Every step works with plain forms and links.
 """
 
-from datetime import datetime
 from functools import wraps
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     current_app,
     flash,
@@ -20,21 +18,17 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from itsdangerous import BadSignature
+from markupsafe import Markup
 from sqlalchemy.orm import contains_eager
-from werkzeug.http import parse_cookie, parse_etags
 
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..polls import answers, services
 from ..polls.answer_forms import answer_form, form_value, initial_data
 from ..polls.models import Question, Run
-from ..security import _set_security_headers
-from ..timeutil import as_utc, now_utc
 from . import tokens
 from .forms import JoinForm
 from .verdict import own_verdict
@@ -175,10 +169,8 @@ def _render_live(question_form=None, status: int = 200):
     context = {"run": run, "language": language, "question": question, "results": None}
     if question is not None:
         own = answers.answer_of(question, g.token)
-        if question_form is None:
-            data = initial_data(question, own)
-            question_form = answer_form(question, language, formdata=None, data=data)
-        context.update(form=question_form, answered=own is not None)
+        fields = _answer_fields(question, language, own, question_form)
+        context.update(fields=fields, answered=own is not None)
     else:
         shown = services.current_question(run)
         if shown is not None and shown.revealed:
@@ -200,13 +192,45 @@ def live_support(code: str):
     return render_template("student/support.html", run=g.run)
 
 
+def _answer_fields(question: Question, language: str, own, submitted) -> Markup:
+    """The answer fields of the question page, rendered once per question, language and answer.
+
+    What they show depends on nothing but the question, the language and the
+    phone's own earlier choice, which are the cache key: a phone gets the same
+    fields another phone with the same choice got, and nothing else of theirs.
+    A submitted form (with its errors) and an earlier open text are never cached.
+    """
+    wording = question.text(language)
+    cacheable = submitted is None and (own is None or question.type != "text")
+    key = (question.id, question.type, language, repr(wording), own and own[0])
+    cache = current_app.extensions.setdefault("student.answer_fields", {})
+    if cacheable and (fields := cache.get(key)) is not None:
+        return fields
+    form = submitted
+    if form is None:
+        form = answer_form(question, language, formdata=None, data=initial_data(question, own))
+    template = current_app.jinja_env.get_template("student/_answer_fields.html")
+    # The template escapes everything it is given; its output is safe as it stands.
+    html = template.render(question=question, form=form, language=language)
+    fields = Markup(html)  # noqa: S704  # nosec B704
+    if cacheable:
+        if len(cache) >= ANSWER_FIELDS_CACHED:
+            cache.clear()
+        cache[key] = fields
+    return fields
+
+
+# Per worker: a municipal event has one question open, a school a few hundred.
+ANSWER_FIELDS_CACHED = 2048
+
+
 @bp.get("/live/<code>/state")
 @code_limit()
 @joined_only
 def live_state(code: str):
     """What a waiting phone asks: the run's version, answered with 304 when unchanged.
 
-    A joined phone of an open run is answered by `StatePoll` below, before Flask;
+    A joined phone of an open run is answered by `fastpath.StatePoll`, before Flask;
     this view answers what that leaves over (a fallback with the same result).
     """
     etag = str(g.run.version)
@@ -215,133 +239,6 @@ def live_state(code: str):
     response = Response(f'{{"version": {etag}}}', mimetype="application/json")
     response.set_etag(etag)
     return response
-
-
-class StatePoll:
-    """WSGI middleware that answers a joined phone's state poll without the rest of Flask.
-
-    Every waiting phone asks every few seconds whether something changed; at a
-    municipal event that is most of all requests. Through Flask each one would
-    also pass the rate limiter, the login hooks, the CSRF hook and an ORM
-    session, which together cost several times the query. Here it is: read the
-    signed session cookie as Flask does, one indexed query for the run's id,
-    version and end, and a 304 (or the version) with the app's security headers.
-
-    Everything else (another path, a method other than GET, an unknown or ended
-    code, a phone without a token for the run, a session Flask would not read
-    this way) goes to Flask unchanged, so every error looks as it always did.
-    Nothing is written: no session change, no log line, no cookie.
-    """
-
-    PREFIX, SUFFIX = "/live/", "/state"
-
-    def __init__(self, app: Flask, wsgi_app) -> None:
-        self.app = app
-        self.wsgi_app = wsgi_app
-        self._ready = False
-
-    def __call__(self, environ: dict, start_response):
-        """Answer the poll here when possible; hand everything else to Flask."""
-        path = environ.get("PATH_INFO", "")
-        if (
-            path.startswith(self.PREFIX)
-            and path.endswith(self.SUFFIX)
-            and environ.get("REQUEST_METHOD") == "GET"
-        ):
-            code = services.normalise_code(path[len(self.PREFIX) : -len(self.SUFFIX)])
-            version = self._version_for_joined_phone(environ, code) if code else None
-            if version is not None:
-                return self._respond(environ, start_response, str(version))
-        return self.wsgi_app(environ, start_response)
-
-    def _setup(self) -> None:
-        # On first use, when the app is complete: its engine, its cookie
-        # serializer and the headers its after_request hook sets.
-        app = self.app
-        interface = app.session_interface
-        self._serializer = None
-        if type(interface) is SecureCookieSessionInterface:
-            self._serializer = interface.get_signing_serializer(app)
-        self._cookie_name = interface.get_cookie_name(app)
-        self._max_age = int(app.permanent_session_lifetime.total_seconds())
-        with app.app_context():
-            self._engine = db.engine
-        compiled = _RUN_STATE.compile(dialect=self._engine.dialect)
-        self._sql = compiled.string
-        self._positional = compiled.positional
-        self._headers = {}
-        for scheme in ("http", "https"):
-            base_url = f"{scheme}://{app.config.get('SERVER_NAME') or 'localhost'}"
-            with app.test_request_context("/live/CODE/state", base_url=base_url):
-                headers = _set_security_headers(Response()).headers
-            self._headers[scheme] = [
-                (name, value) for name, value in headers.items() if name != "Content-Type"
-            ]
-        self._ready = True
-
-    def _version_for_joined_phone(self, environ: dict, code: str) -> int | None:
-        if not self._ready:
-            self._setup()
-        cookie = parse_cookie(environ.get("HTTP_COOKIE", "")).get(self._cookie_name)
-        if not cookie or self._serializer is None:
-            return None
-        try:
-            session_data = self._serializer.loads(cookie, max_age=self._max_age)
-        except BadSignature:
-            return None
-        connection = self._engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute(self._sql, (code,) if self._positional else {"code": code})
-            row = cursor.fetchone()
-            cursor.close()
-        finally:
-            connection.close()
-        if row is None or row[2] is not None or _passed(row[3]):
-            return None
-        run_id, version = row[0], row[1]
-        if not session_data.get("runs", {}).get(str(run_id)):
-            return None
-        return version
-
-    def _respond(self, environ: dict, start_response, etag: str):
-        scheme = environ.get("wsgi.url_scheme", "http")
-        security = self._headers.get(scheme, self._headers["http"])
-        headers = [("ETag", f'"{etag}"'), ("Vary", "Cookie"), *security]
-        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(etag):
-            start_response("304 NOT MODIFIED", headers)
-            return []
-        body = f'{{"version": {etag}}}'.encode()
-        start_response(
-            "200 OK",
-            [
-                ("Content-Type", "application/json"),
-                ("Content-Length", str(len(body))),
-                *headers,
-            ],
-        )
-        return [body]
-
-
-# Four columns by the unique join code: no ORM object, no lesson titles to decode.
-_RUN_STATE = db.select(Run.id, Run.version, Run.ended_at, Run.expires_at).where(
-    Run.join_code == db.bindparam("code")
-)
-
-
-def _passed(expires_at: datetime | str | None) -> bool:
-    """Whether a run's time limit, as the database driver returns it, has passed."""
-    if expires_at is None:
-        return False
-    if isinstance(expires_at, str):  # SQLite's driver returns the stored text
-        expires_at = datetime.fromisoformat(expires_at)
-    return as_utc(expires_at) <= now_utc()
-
-
-@bp.record_once
-def _install_state_poll(state) -> None:
-    """Put StatePoll in front of the app this blueprint is registered on."""
-    state.app.wsgi_app = StatePoll(state.app, state.app.wsgi_app)
 
 
 @bp.post("/live/<code>/questions/<int:question_id>")

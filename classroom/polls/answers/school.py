@@ -66,10 +66,11 @@ def _school_questions(runs: list[Run]) -> list[Question]:
     ]
 
 
-def refresh_school_release(school_id: int, slug: str, runs: list[Run], k: int) -> None:
+def refresh_school_release(school_id: int, slug: str, runs: list[Run], k: int) -> bool:
     """Make a new school release of the module where enough ended lessons came in.
 
-    `runs` are all the school's runs of the module; the caller commits.
+    `runs` are all the school's runs of the module; the caller commits when this
+    returns True (a new release was made).
     """
     ended = [run for run in runs if run.is_ended]
     questions = _school_questions(ended)
@@ -99,12 +100,13 @@ def refresh_school_release(school_id: int, slug: str, runs: list[Run], k: int) -
         entries[key] = _merged(entry, new)
         changed = True
     if not changed:
-        return
+        return False
     if kept is None:
         db.session.add(SchoolRelease(school_id=school_id, module_slug=slug, questions=entries))
     else:
         kept.number += 1
         kept.questions = entries
+    return True
 
 
 def _merged(entry: dict[str, Any] | None, new: list[tuple[Run, ResultRelease]]) -> dict[str, Any]:

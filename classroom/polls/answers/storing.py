@@ -183,13 +183,16 @@ def _form_batch(question: Question) -> None:
 
 def answer_of(question: Question, device_token: str) -> tuple[int | None, str | None] | None:
     """Return this device's own answer (value, text), so it can see and change it."""
-    row = db.session.execute(
-        db.select(Response.value, Response.text).where(
-            Response.question_id == question.id,
-            Response.pseudonym == pseudonym(question, device_token),
-        )
-    ).first()
+    parameters = {"question_id": question.id, "pseudonym": pseudonym(question, device_token)}
+    row = db.session.execute(_ANSWER_OF, parameters).first()
     return (row.value, row.text) if row else None
+
+
+# Built once: every phone's question page asks for its own answer.
+_ANSWER_OF = db.select(Response.value, Response.text).where(
+    Response.question_id == db.bindparam("question_id"),
+    Response.pseudonym == db.bindparam("pseudonym"),
+)
 
 
 def count_answers(question: Question) -> int:
