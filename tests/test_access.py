@@ -12,6 +12,8 @@ PUBLIC_ENDPOINTS = {
     "accounts.login",
     "accounts.logout",
     "accounts.accept_invitation",
+    "accounts.forgot_password",
+    "accounts.reset_password",
     "student.join",
     "student.join_link",
     "student.live",

@@ -8,10 +8,11 @@ from sqlalchemy import func
 
 from ..extensions import db
 from ..timeutil import now_utc
-from .models import ROLES, Invitation, School, User
+from .models import ROLES, Invitation, PasswordReset, School, User, new_session_token
 from .passwords import password_problem
 
 INVITATION_LIFETIME = timedelta(days=7)
+RESET_LIFETIME = timedelta(days=1)
 
 
 class AccountError(ValueError):
@@ -103,15 +104,58 @@ def find_invitation(token: str) -> Invitation | None:
     )
 
 
-def invitation_state(invitation: Invitation | None) -> str:
-    """'valid', 'unknown', 'used' or 'expired'."""
-    if invitation is None:
+def invitation_state(link: Invitation | PasswordReset | None) -> str:
+    """'valid', 'unknown', 'used' or 'expired', of an invitation or a reset link."""
+    if link is None:
         return "unknown"
-    if invitation.used_at is not None:
+    if link.used_at is not None:
         return "used"
-    if _aware(invitation.expires_at) <= now_utc():
+    if _aware(link.expires_at) <= now_utc():
         return "expired"
     return "valid"
+
+
+def create_password_reset(user: User) -> str:
+    """A single-use reset link's token for the user (shown only once); older links stop."""
+    db.session.execute(
+        db.update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now_utc())
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PasswordReset(
+            user_id=user.id, token_hash=_token_hash(token), expires_at=now_utc() + RESET_LIFETIME
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def find_password_reset(token: str) -> PasswordReset | None:
+    """The reset link with this token, used or not."""
+    return db.session.scalar(
+        db.select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token))
+    )
+
+
+def use_password_reset(reset: PasswordReset, password: str) -> User:
+    """Set the new password through a valid link; every other session of the account ends."""
+    if problem := password_problem(password, reset.user.email):
+        raise AccountError(problem)
+    if invitation_state(reset) != "valid" or not reset.user.active:
+        raise AccountError("used")
+    claimed = db.session.execute(
+        db.update(PasswordReset)
+        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now_utc())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise AccountError("used")
+    reset.user.set_password(password)
+    reset.user.session_token = new_session_token()
+    return reset.user
 
 
 def _aware(moment: datetime) -> datetime:

@@ -29,9 +29,11 @@ from .services import (
     AccountError,
     create_user,
     find_invitation,
+    find_password_reset,
     find_user_by_email,
     get_or_create_school,
     invitation_state,
+    use_password_reset,
 )
 from .services import accept_invitation as accept_invitation_with
 
@@ -214,6 +216,38 @@ def accept_invitation(token: str):
         return redirect(url_for("main.index"), 303)
     status = 400 if form.is_submitted() else 200
     return render_template("accounts/invitation.html", form=form, invitation=invitation), status
+
+
+@bp.get("/forgot")
+def forgot_password():
+    """What to do without a password: the coordinator makes a reset link; open to everyone."""
+    return render_template("accounts/forgot.html")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """A teacher sets a new password through a single-use reset link from the coordinator."""
+    reset = find_password_reset(token)
+    state = invitation_state(reset)
+    if state == "valid" and not reset.user.active:
+        state = "used"
+    if state != "valid":
+        message = _("This reset link no longer works. Ask your coordinator for a new one.")
+        return render_error(404 if state == "unknown" else 410, message)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = use_password_reset(reset, form.password.data)
+            db.session.commit()
+        except AccountError:
+            db.session.rollback()
+            message = _("This reset link no longer works. Ask your coordinator for a new one.")
+            return render_error(410, message)
+        start_session(user)
+        flash(_("Your password has been changed."), "success")
+        return redirect(url_for("main.index"), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/reset.html", form=form, user=reset.user), status
 
 
 def messages_used() -> str:

@@ -66,7 +66,7 @@ def teachers():
     return _render_teachers(InvitationForm(formdata=None))
 
 
-def _render_teachers(form: InvitationForm, link: str | None = None, status: int = 200):
+def _render_teachers(form: InvitationForm, link: str | None = None, status: int = 200, reset=None):
     return (
         render_template(
             "coordination/teachers.html",
@@ -74,6 +74,7 @@ def _render_teachers(form: InvitationForm, link: str | None = None, status: int 
             invitations=account_services.pending_invitations(g.school),
             form=form,
             link=link,
+            reset=reset,
             action_form=EmptyForm(),
         ),
         status,
@@ -96,6 +97,18 @@ def invite():
     db.session.commit()
     link = url_for("accounts.accept_invitation", token=token, _external=True)
     return _render_teachers(InvitationForm(formdata=None), link=link, status=201)
+
+
+@bp.post("/teachers/<int:user_id>/reset-link")
+def reset_link(user_id: int):
+    """Make a single-use link with which a teacher of the school sets a new password."""
+    user = services.member_of(g.school, user_id)
+    if user is None or not user.active:
+        abort(404)
+    token = account_services.create_password_reset(user)
+    db.session.commit()
+    link = url_for("accounts.reset_password", token=token, _external=True)
+    return _render_teachers(InvitationForm(formdata=None), reset=(user, link), status=201)
 
 
 @bp.post("/teachers/<int:user_id>/<any(activate, deactivate):action>")
