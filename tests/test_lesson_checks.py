@@ -124,3 +124,16 @@ def test_duration_must_match_the_phases(runner, lessons_dir):
     code, output = check(runner)
     assert code == 1
     assert "duration is 60 but the phases add up to 50 minutes" in output
+
+
+def test_a_projector_text_that_is_not_text_or_too_long_is_reported(runner, lessons_dir):
+    path = lessons_dir / "sample" / "nl.md"
+    edit(path, "    title: Voorgesprek\n", "    title: Voorgesprek\n    projector: [a, b]\n")
+    code, output = check(runner)
+    assert code == 1
+    line = line_of(path, "projector: [a, b]")
+    assert f"{path}:{line}: phase 'pre': 'projector' must be non-empty text" in output
+    edit(path, "    projector: [a, b]\n", f"    projector: {'x' * 601}\n")
+    code, output = check(runner)
+    assert code == 1
+    assert "phase 'pre': 'projector' is 601 characters (at most 600)" in output

@@ -70,3 +70,11 @@ def sync_to_question(run: Run, question: Question) -> None:
         if step.question is question:
             run.step = index
             return
+
+
+def joining(run: Run) -> bool:
+    """Whether students are still joining: the projector is before the first question."""
+    if not run.is_open:
+        return False
+    first = next((i for i, step in enumerate(steps(run)) if step.kind == "question"), None)
+    return first is None or run.step < first

@@ -40,7 +40,7 @@ class Run(db.Model):
     current_position: Mapped[int | None]
     # Bumped on every change students or the projector must follow (ETag source).
     version: Mapped[int] = mapped_column(default=1)
-    # The module's phases per language, copied at the start: [{key, title, minutes}].
+    # The module's phases per language, copied at the start: [{key, title, minutes, projector}].
     phases: Mapped[dict[str, list[dict[str, Any]]] | None] = mapped_column(JSON)
     # Where the projector is in the guided flow; see polls.flow.
     step: Mapped[int] = mapped_column(default=0, server_default="0")

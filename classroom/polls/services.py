@@ -63,7 +63,10 @@ def start_run(module: Module, school_class: SchoolClass, teacher: User, language
         created_at=started,
         expires_at=started + timedelta(hours=current_app.config["RUN_MAX_HOURS"]),
         phases={
-            lang: [{"key": p.key, "title": p.title, "minutes": p.minutes} for p in t.phases]
+            lang: [
+                {"key": p.key, "title": p.title, "minutes": p.minutes, "projector": p.projector}
+                for p in t.phases
+            ]
             for lang, t in module.texts.items()
         },
     )

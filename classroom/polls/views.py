@@ -28,6 +28,7 @@ from ..lessons.content import get_library
 from . import answers, flow, services
 from .forms import JoinLimitForm, OwnQuestionForm, StartRunForm, teachable_classes
 from .models import Question, Run
+from .presenting import screen
 
 bp = Blueprint("polls", __name__, url_prefix="/runs")
 
@@ -201,7 +202,7 @@ def present(run_id: int):
     cloud = []
     if current is not None and current.type == "text":
         cloud = answers.word_cloud(context["results"].get(current.id))
-    return render_template("polls/present.html", cloud=cloud, **context)
+    return render_template("polls/present.html", cloud=cloud, **screen(g.run), **context)
 
 
 @bp.get("/<int:run_id>/state")

@@ -1,0 +1,39 @@
+"""What the projector shows beside the step itself: the join strip or lobby, phase texts."""
+
+from __future__ import annotations
+
+from flask import url_for
+from markupsafe import Markup
+
+from ..lessons.content import render_markdown
+from . import flow
+from .models import Run
+
+
+def phase_text(run: Run, phase: str | None) -> Markup | None:
+    """The phase's projector text as copied at the start, rendered (trusted lesson Markdown)."""
+    if phase is None:
+        return None
+    for copied in flow.phases(run, run.language):
+        if copied["key"] == phase and copied.get("projector"):
+            return render_markdown(copied["projector"])
+    return None
+
+
+def split_link(url: str, code: str) -> tuple[str, str]:
+    """The short link without its scheme, split before the code so the code stays whole."""
+    bare = url.split("://", 1)[-1]
+    if code and bare.endswith(code):
+        return bare[: -len(code)], code
+    return bare, ""
+
+
+def screen(run: Run) -> dict:
+    """Template values of the projector page that the teacher's pages do not need."""
+    step = flow.current_step(run)
+    link = url_for("student.join_link", code=run.join_code, _external=True)
+    return {
+        "short_link": split_link(link, run.join_code),
+        "joining": flow.joining(run),
+        "phase_text": phase_text(run, step.phase) if step.kind == "phase" else None,
+    }
