@@ -14,7 +14,9 @@ CLASS = 5  # the default k: results appear
 MODULE = "polarisation"  # pre/post pairs of a scale and of a single choice, a text poll
 
 # Every box of the projector: the page, its grid, the stage and the join column or strip.
-_MEASURE = """() => {
+_MEASURE = """async () => {
+  // presenter.js fits the type on resize: measure after the next frames.
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   const boxes = [document.documentElement, document.querySelector("main"),
     ...document.querySelectorAll(".present-grid, .stage, .join-box, .join-strip")];
   const over = [];
@@ -42,6 +44,21 @@ _MEASURE = """() => {
   if (strip && strip.getClientRects().length > 1) over.push("the join code breaks over two lines");
   return over;
 }"""
+# Text under 24 px on a screen that presenter.js did not have to make smaller (at 1280x720,
+# the size where test_accessibility asks the back row to read 24 px).
+_SMALL_TEXT = """() => {
+  const small = [];
+  for (const root of document.querySelectorAll(".stage:not([class*=fit-]), .join-box")) {
+    for (const element of [root, ...root.querySelectorAll("*")]) {
+      const own = [...element.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own || !element.getBoundingClientRect().width || element.closest(".visually-hidden"))
+        continue;
+      const size = parseFloat(getComputedStyle(element).fontSize);
+      if (size < 24) small.push(`${element.tagName} ${size}px`);
+    }
+  }
+  return small;
+}"""
 
 LONG_QUESTION = (
     "Stel dat een klasgenoot in de groepsapp een bericht deelt over een groep mensen dat "
@@ -60,6 +77,9 @@ def check_fits(page: Page, where: str) -> None:
         page.set_viewport_size({"width": width, "height": height})
         over = page.evaluate(_MEASURE)
         assert over == [], f"{where} at {width}×{height}: " + "; ".join(over)
+        if (width, height) == (1280, 720):
+            small = page.evaluate(_SMALL_TEXT)
+            assert small == [], f"{where}: text under 24 px: " + "; ".join(small)
     page.set_viewport_size({"width": 1024, "height": 768})
 
 
