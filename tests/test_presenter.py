@@ -96,3 +96,61 @@ def test_an_ended_lesson_shows_no_join_code(app, teacher):
     page = present(teacher, run_id)
     assert code not in page
     assert "join-strip" not in page
+
+
+def test_a_countdown_shows_on_projector_and_teacher_screen_for_its_step_only(app, teacher):
+    run_id = teacher.start_run(teacher.class_id)
+    step_to(teacher, run_id, 1)
+    assert "data-countdown=" not in present(teacher, run_id)
+    response = teacher.client.post(f"/runs/{run_id}/countdown?from=present", data={"minutes": 3})
+    assert response.status_code == 303
+    assert response.location.endswith(f"/runs/{run_id}/present")
+    page = present(teacher, run_id)
+    assert 170 <= int(re.search(r'data-countdown="(\d+)"', page)[1]) <= 180
+    assert re.search(r"data-countdown-text>(3:00|2:5\d)<", page)
+    control = teacher.client.get(f"/runs/{run_id}").text
+    assert re.search(r'data-countdown="\d+"', control)
+    assert "Aftellen stoppen" in control
+    step_to(teacher, run_id, 1)  # a countdown belongs to its step
+    assert "data-countdown=" not in present(teacher, run_id)
+    teacher.client.post(f"/runs/{run_id}/flow/previous")
+    assert "data-countdown=" in present(teacher, run_id)
+    teacher.client.post(f"/runs/{run_id}/countdown/stop")
+    assert "data-countdown=" not in present(teacher, run_id)
+
+
+def test_a_countdown_changes_the_version_that_the_screens_follow(app, teacher):
+    run_id = teacher.start_run(teacher.class_id)
+    before = teacher.client.get(f"/runs/{run_id}/state").json["version"]
+    teacher.client.post(f"/runs/{run_id}/countdown", data={"minutes": 1})
+    assert teacher.client.get(f"/runs/{run_id}/state").json["version"] != before
+
+
+def test_a_countdown_of_a_length_not_offered_or_on_an_ended_lesson_is_refused(app, teacher):
+    run_id = teacher.start_run(teacher.class_id)
+    for minutes in ("7", "-1", "", "x"):
+        response = teacher.client.post(f"/runs/{run_id}/countdown", data={"minutes": minutes})
+        assert response.status_code == 400
+    assert "data-countdown=" not in present(teacher, run_id)
+    teacher.client.post(f"/runs/{run_id}/end")
+    response = teacher.client.post(f"/runs/{run_id}/countdown", data={"minutes": 1})
+    assert response.status_code == 409
+    assert teacher.client.post(f"/runs/{run_id}/countdown/stop").status_code == 409
+
+
+def test_the_countdown_runs_down_and_stops_at_zero(app, teacher):
+    from datetime import timedelta
+
+    from classroom.polls import countdown
+    from classroom.timeutil import now_utc
+
+    run_id = teacher.start_run(teacher.class_id)
+    with app.app_context():
+        run = db.session.get(Run, run_id)
+        start = now_utc()
+        countdown.start(run, 2, at=start)
+        assert countdown.seconds_left(run, at=start) == 120
+        assert countdown.seconds_left(run, at=start + timedelta(seconds=61)) == 59
+        assert countdown.seconds_left(run, at=start + timedelta(minutes=5)) == 0
+        countdown.stop(run)
+        assert countdown.seconds_left(run, at=start) is None

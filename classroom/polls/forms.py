@@ -20,6 +20,7 @@ from ..coordination.models import SchoolClass, class_teacher
 from ..extensions import db
 from ..languages import language_choices
 from ..lessons.labels import label
+from .countdown import MINUTES
 from .models import CHOICE_TYPES, MAX_RANKED
 
 MAX_CLASS_SIZE = 60
@@ -136,3 +137,13 @@ class JoinLimitForm(FlaskForm):
         _l("Phones that may join"),
         validators=[InputRequired(), NumberRange(min=1, max=MAX_JOIN_LIMIT)],
     )
+
+
+class CountdownForm(FlaskForm):
+    """How many minutes a countdown on the projector runs."""
+
+    minutes = SelectField(_l("Minutes"), coerce=int, validators=[InputRequired()])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.minutes.choices = [SelectChoice(m, str(m)) for m in MINUTES]

@@ -57,6 +57,9 @@ class Run(db.Model):
     expires_at: Mapped[datetime | None]
     # Set when the raw answers were deleted after the retention period.
     purged_at: Mapped[datetime | None]
+    # A silent countdown the teacher started for one step of the flow (see polls.countdown).
+    countdown_ends_at: Mapped[datetime | None]
+    countdown_step: Mapped[int | None]
 
     school: Mapped[School] = relationship()
     school_class: Mapped[SchoolClass] = relationship()

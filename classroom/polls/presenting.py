@@ -6,7 +6,8 @@ from flask import url_for
 from markupsafe import Markup
 
 from ..lessons.content import render_markdown
-from . import flow
+from . import countdown, flow
+from .forms import CountdownForm
 from .models import Run
 
 
@@ -35,5 +36,7 @@ def screen(run: Run) -> dict:
     return {
         "short_link": split_link(link, run.join_code),
         "joining": flow.joining(run),
+        "countdown_left": countdown.seconds_left(run),
+        "countdown_form": CountdownForm(formdata=None),
         "phase_text": phase_text(run, step.phase) if step.kind == "phase" else None,
     }

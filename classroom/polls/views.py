@@ -190,6 +190,7 @@ def render_detail(question_form: OwnQuestionForm, status: int = 200):
         pending=pending,
         question_form=question_form,
         limit_form=JoinLimitForm(formdata=None, limit=run.join_limit),
+        **screen(run),
         **context,
     ), status
 
@@ -324,4 +325,4 @@ def back_to(run: Run) -> str:
     return url_for(view, run_id=run.id)
 
 
-from . import discussion_views  # noqa: E402, F401  (more routes of this blueprint)
+from . import countdown_views, discussion_views  # noqa: E402, F401  (more routes of this blueprint)
