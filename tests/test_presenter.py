@@ -154,3 +154,55 @@ def test_the_countdown_runs_down_and_stops_at_zero(app, teacher):
         assert countdown.seconds_left(run, at=start + timedelta(minutes=5)) == 0
         countdown.stop(run)
         assert countdown.seconds_left(run, at=start) is None
+
+
+def released_prompts(app, teacher, student, choices, sensitive=False):
+    """Five phones answer the single-choice poll, the teacher releases: the prompts shown."""
+    run_id = teacher.start_run(teacher.class_id)
+    code, questions = run_info(app, run_id)
+    colour = questions[1]
+    if sensitive:
+        with app.app_context():
+            db.session.get(Run, run_id).questions[1].sensitive = True
+            db.session.commit()
+    teacher.act(run_id, colour, "open")
+    for choice in choices:
+        phone = student()
+        phone.join(code)
+        assert phone.answer(code, colour, str(choice)).status_code in (302, 303)
+    assert teacher.act(run_id, colour, "release").status_code == 303
+    page = teacher.client.get(f"/runs/{run_id}").text
+    now = page[page.index('id="now-heading"') : page.index('class="questions"')]
+    fit = re.search(r'<p class="prompt-fit">(.*?)</p>', now, re.S)
+    others = re.search(r'<details class="other-prompts">(.*?)</details>', now, re.S)
+    return (fit[1] if fit else None), (others[1] if others else now)
+
+
+def test_the_prompt_that_fits_the_released_results_comes_first(app, teacher, student):
+    fit, others = released_prompts(app, teacher, student, [0, 0, 0, 0, 0])
+    assert "Vraag wie twijfelde." in fit  # unanimous
+    assert "Vraag beide kanten." in others and "Zeg dat elke stem telt." in others
+    assert "Vraag wie twijfelde." not in others
+
+
+def test_one_answer_apart_gets_the_alone_prompt(app, teacher, student):
+    fit, _others = released_prompts(app, teacher, student, [2, 2, 2, 2, 0])
+    assert "Zeg dat elke stem telt." in fit
+
+
+def test_a_divided_class_gets_the_split_prompt(app, teacher, student):
+    fit, _others = released_prompts(app, teacher, student, [0, 0, 1, 1, 2])
+    assert "Vraag beide kanten." in fit
+
+
+def test_a_sensitive_poll_never_offers_the_alone_prompt(app, teacher, student):
+    fit, others = released_prompts(app, teacher, student, [2, 2, 2, 2, 0], sensitive=True)
+    assert "Zeg dat elke stem telt." not in (fit or "") + others
+
+
+def test_before_a_release_all_prompts_are_shown_alike(app, teacher):
+    run_id = teacher.start_run(teacher.class_id)
+    step_to(teacher, run_id, 3)  # rules, phase, home-pre, colour: open, nothing released
+    page = teacher.client.get(f"/runs/{run_id}").text
+    assert "prompt-fit" not in page
+    assert "Vraag beide kanten." in page and "Zeg dat elke stem telt." in page

@@ -8,6 +8,7 @@ from markupsafe import Markup
 from ..lessons.content import render_markdown
 from . import countdown, flow
 from .forms import CountdownForm
+from .shape import shape
 from .models import Run
 
 
@@ -29,14 +30,17 @@ def split_link(url: str, code: str) -> tuple[str, str]:
     return bare, ""
 
 
-def screen(run: Run) -> dict:
-    """Template values of the projector page that the teacher's pages do not need."""
+def screen(run: Run, results: dict | None = None) -> dict:
+    """Template values of the projector and teacher pages beyond the shared view model."""
     step = flow.current_step(run)
+    question = step.question
+    released = (results or {}).get(question.id) if question is not None else None
     link = url_for("student.join_link", code=run.join_code, _external=True)
     return {
         "short_link": split_link(link, run.join_code),
         "joining": flow.joining(run),
         "countdown_left": countdown.seconds_left(run),
         "countdown_form": CountdownForm(formdata=None),
+        "prompt_shape": shape(question, released) if question is not None else None,
         "phase_text": phase_text(run, step.phase) if step.kind == "phase" else None,
     }

@@ -190,7 +190,7 @@ def render_detail(question_form: OwnQuestionForm, status: int = 200):
         pending=pending,
         question_form=question_form,
         limit_form=JoinLimitForm(formdata=None, limit=run.join_limit),
-        **screen(run),
+        **screen(run, context["results"]),
         **context,
     ), status
 

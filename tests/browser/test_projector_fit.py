@@ -5,6 +5,8 @@ kinds the module lacks and for the longest wording the forms allow; every screen
 at each size.
 """
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from .helpers import Student, Teacher, library
@@ -147,12 +149,20 @@ def test_every_projector_screen_fits_at_four_sizes(new_context, phones):
     check_fits(projector, "the lobby with the ground rules")
 
     screens = 1
+    counted = False
     while not projector.locator(".present-question", has_text="Bedankt").count():
         press(projector, "next")
         screens += 1
         title = projector.locator(".stage h1").inner_text()
         if not projector.locator("form[data-action='reveal']").count():
             check_fits(projector, f"the screen '{title}'")
+            if not counted:  # the first phase gets a countdown, which counts down by itself
+                projector.select_option(".countdown-form select", "2")
+                with projector.expect_navigation():
+                    projector.locator(".countdown-form button").click()
+                expect(projector.locator(".countdown")).to_have_text(re.compile(r"1:5\d"))
+                check_fits(projector, f"the screen '{title}' with a countdown")
+                counted = True
             continue
         for number, student in enumerate(students):
             answer(student, number)
