@@ -8,8 +8,8 @@ from markupsafe import Markup
 from ..lessons.content import render_markdown
 from . import countdown, flow
 from .forms import CountdownForm
-from .shape import shape
 from .models import Run
+from .shape import shape
 
 
 def phase_text(run: Run, phase: str | None) -> Markup | None:
