@@ -78,7 +78,7 @@ MATRIX = {
 # Every route of a run is the owner's only.
 RUN_ENDPOINTS = (
     "detail", "present", "state", "qr_code", "question_action", "step", "end", "delete",
-    "join_limit", "start_countdown", "stop_countdown",
+    "join_limit", "start_countdown", "stop_countdown", "companion",
     "moderate", "add_question", "support", "summary", "summary_csv",
 )  # fmt: skip
 MATRIX.update({f"polls.{name}": OWN_RUN for name in RUN_ENDPOINTS})

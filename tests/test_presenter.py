@@ -206,3 +206,26 @@ def test_before_a_release_all_prompts_are_shown_alike(app, teacher):
     page = teacher.client.get(f"/runs/{run_id}").text
     assert "prompt-fit" not in page
     assert "Vraag beide kanten." in page and "Zeg dat elke stem telt." in page
+
+
+def test_the_compact_screen_follows_the_projector_and_steps_it(app, teacher, student):
+    run_id = teacher.start_run(teacher.class_id)
+    code, questions = run_info(app, run_id)
+    page = teacher.client.get(f"/runs/{run_id}/companion").text
+    assert "Gespreksregels" in page
+    assert f'action="/runs/{run_id}/flow/next?from=companion"' in page
+    response = teacher.client.post(f"/runs/{run_id}/flow/next?from=companion")
+    assert response.location.endswith(f"/runs/{run_id}/companion")
+    teacher.client.post(f"/runs/{run_id}/flow/next?from=companion")  # the first question opens
+    for choice in (3, 3, 3, 3, 3):
+        phone = student()
+        phone.join(code)
+        phone.answer(code, questions[0], str(choice))
+    page = teacher.client.get(f"/runs/{run_id}/companion").text
+    assert "Ik voel me thuis in deze klas." in page
+    assert re.search(r"data-answer-count>5<", page)
+    release = f"/runs/{run_id}/questions/{questions[0]}/release?from=companion"
+    assert f'action="{release}"' in page
+    assert teacher.client.post(release).location.endswith(f"/runs/{run_id}/companion")
+    page = teacher.client.get(f"/runs/{run_id}/companion").text
+    assert "Vraag wie twijfelde." in re.search(r'class="prompt-fit">(.*?)</p>', page, re.S)[1]

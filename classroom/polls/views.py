@@ -321,8 +321,9 @@ def delete(run_id: int):
 
 def back_to(run: Run) -> str:
     """Return to the page the teacher acted from: the projector or the control page."""
-    view = "polls.present" if request.args.get("from") == "present" else "polls.detail"
+    views = {"present": "polls.present", "companion": "polls.companion"}
+    view = views.get(request.args.get("from", ""), "polls.detail")
     return url_for(view, run_id=run.id)
 
 
-from . import countdown_views, discussion_views  # noqa: E402, F401  (more routes of this blueprint)
+from . import companion_views, countdown_views, discussion_views  # noqa: E402, F401  (more routes of this blueprint)
