@@ -229,3 +229,59 @@ def test_the_compact_screen_follows_the_projector_and_steps_it(app, teacher, stu
     assert teacher.client.post(release).location.endswith(f"/runs/{run_id}/companion")
     page = teacher.client.get(f"/runs/{run_id}/companion").text
     assert "Vraag wie twijfelde." in re.search(r'class="prompt-fit">(.*?)</p>', page, re.S)[1]
+
+
+def own_question(teacher, run_id, **data):
+    return teacher.client.post(f"/runs/{run_id}/questions", data=data)
+
+
+def test_an_own_question_can_have_a_right_answer_and_a_real_figure(app, teacher):
+    from classroom.polls.models import Question
+
+    run_id = teacher.start_run(teacher.class_id)
+    response = own_question(
+        teacher, run_id, type="single", question="Hoofdstad?", options="Rome\nParijs", correct="2"
+    )
+    assert response.status_code == 303
+    response = own_question(
+        teacher, run_id, type="estimate", question="Hoeveel?", minimum="0", maximum="50",
+        answer="12",
+    )  # fmt: skip
+    assert response.status_code == 303
+    with app.app_context():
+        single, estimate = db.session.scalars(
+            db.select(Question).where(Question.added_by_teacher).order_by(Question.position)
+        )
+        assert single.correct == 1
+        assert estimate.text("nl")["answer"] == 12
+
+
+def test_a_wrong_right_answer_or_figure_is_refused_next_to_its_field(app, teacher):
+    from classroom.polls.models import Question
+
+    run_id = teacher.start_run(teacher.class_id)
+    response = own_question(
+        teacher, run_id, type="single", question="Hoofdstad?", options="Rome\nParijs", correct="3"
+    )
+    assert response.status_code == 400
+    assert re.search(r'id="correct-error">[^<]*1[^<]*2', response.text)
+    response = own_question(
+        teacher, run_id, type="estimate", question="Hoeveel?", minimum="0", maximum="50",
+        answer="51",
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert 'id="answer-error"' in response.text
+    with app.app_context():
+        assert db.session.scalar(db.select(Question).where(Question.added_by_teacher)) is None
+
+
+def test_the_own_question_form_marks_which_kind_each_field_is_for(app, teacher):
+    run_id = teacher.start_run(teacher.class_id)
+    page = teacher.client.get(f"/runs/{run_id}").text
+    groups = dict(re.findall(r'data-for-types="([a-z ]+)">.*?name="(\w+)"', page, re.S))
+    assert groups == {
+        "single multiple ranking": "options",
+        "single multiple": "correct",
+        "scale": "low",
+        "estimate": "minimum",
+    }

@@ -82,6 +82,11 @@ class OwnQuestionForm(FlaskForm):
     high = StringField(_l("Label of 5"), validators=[Optional(), Length(max=40)])
     minimum = IntegerField(_l("Lowest number"), validators=[Optional()])
     maximum = IntegerField(_l("Highest number"), validators=[Optional()])
+    correct = IntegerField(
+        _l("Number of the right answer (optional)"),
+        validators=[Optional(), NumberRange(min=1, max=8)],
+    )
+    answer = IntegerField(_l("The real figure (optional)"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -114,7 +119,24 @@ class OwnQuestionForm(FlaskForm):
         ):
             self.maximum.errors.append(_l("Give a lowest and a higher highest number."))
             return False
+        right = self.correct.data
+        if kind in ("single", "multiple") and right is not None and right > len(options):
+            count = len(options)
+            message = _l("Give the number of one of the options (1 to %(count)d).", count=count)
+            self.correct.errors.append(message)
+            return False
+        figure = self.answer.data
+        low, high = self.minimum.data, self.maximum.data
+        if kind == "estimate" and figure is not None and not low <= figure <= high:
+            self.answer.errors.append(_l("The real figure must lie between the two numbers."))
+            return False
         return True
+
+    def correct_index(self) -> int | None:
+        """The 0-based right option of a single or multiple choice question, if given."""
+        if self.type.data in ("single", "multiple") and self.correct.data is not None:
+            return self.correct.data - 1
+        return None
 
     def content(self) -> dict:
         """The question's wording as a run stores it."""
@@ -125,7 +147,7 @@ class OwnQuestionForm(FlaskForm):
             "scale": [self.low.data or "1", self.high.data or "5"] if kind == "scale" else None,
             "range": [self.minimum.data, self.maximum.data] if kind == "estimate" else None,
             "unit": None,
-            "answer": None,
+            "answer": self.answer.data if kind == "estimate" else None,
             "discuss": {"ask": [], "split": None, "unanimous": None, "alone": None},
         }
 

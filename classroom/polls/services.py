@@ -189,7 +189,9 @@ def end_expired_runs() -> int:
     return len(expired)
 
 
-def add_question(run: Run, phase: str, kind: str, content: dict) -> Question:
+def add_question(
+    run: Run, phase: str, kind: str, content: dict, correct: int | None = None
+) -> Question:
     """Add a teacher's own question to the run, at the end of the given phase."""
     position = max((q.position for q in run.questions), default=-1) + 1
     own = sum(1 for q in run.questions if q.added_by_teacher) + 1
@@ -199,6 +201,7 @@ def add_question(run: Run, phase: str, kind: str, content: dict) -> Question:
         phase=phase,
         type=kind,
         content={run.language: content},
+        correct=correct,
         added_by_teacher=True,
     )
     run.questions.append(question)
