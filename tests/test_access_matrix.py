@@ -87,6 +87,7 @@ MATRIX = {
 RUN_ENDPOINTS = (
     "detail", "present", "state", "qr_code", "question_action", "step", "end", "delete",
     "join_limit", "confirm_end", "confirm_delete", "pause", "resume",
+    "start_countdown", "stop_countdown", "companion",
     "moderate", "add_question", "support", "summary", "summary_csv",
     "answer_mode", "tally", "store_tally", "booth_start", "booth_open", "booth_end",
 )  # fmt: skip

@@ -277,3 +277,16 @@ def test_steps_may_also_be_numbered_items_with_bold_titles(runner, lessons_dir):
     code, output = check(runner)
     assert code == 1
     assert "the plan leaves 1 minute(s) of slack; leave at least 5" in output
+
+
+def test_a_projector_text_that_is_not_text_or_too_long_is_reported(runner, lessons_dir):
+    path = lessons_dir / "sample" / "nl.md"
+    edit(path, "    title: Voorgesprek\n", "    title: Voorgesprek\n    projector: [a, b]\n")
+    code, output = check(runner)
+    assert code == 1
+    line = line_of(path, "projector: [a, b]")
+    assert f"{path}:{line}: phase 'pre': 'projector' must be non-empty text" in output
+    edit(path, "    projector: [a, b]\n", f"    projector: {'x' * 601}\n")
+    code, output = check(runner)
+    assert code == 1
+    assert "phase 'pre': 'projector' is 601 characters (at most 600)" in output

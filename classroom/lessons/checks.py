@@ -37,7 +37,8 @@ LESSON_FIELDS = {
     "duration_note", "values", "goals", "phases", "polls",
 }  # fmt: skip
 OPTIONAL_LESSON_FIELDS = {"duration_note"}
-PHASE_FIELDS = {"key", "title", "minutes"}
+PHASE_FIELDS = {"key", "title", "minutes", "projector"}
+REQUIRED_PHASE_FIELDS = {"key", "title", "minutes"}
 POLL_FIELDS = {
     "key", "phase", "type", "question", "options", "scale", "correct", "compare_to", "discuss",
     "range", "unit", "answer", "sensitive",
@@ -179,7 +180,7 @@ def _check_phases(report: _Reporter, front: LineDict) -> list[str]:
         if mapping is None:
             report.front(front, "phases", "each phase must be a mapping with key, title, minutes")
             continue
-        _check_fields(report, mapping, PHASE_FIELDS, PHASE_FIELDS, "a phase")
+        _check_fields(report, mapping, PHASE_FIELDS, REQUIRED_PHASE_FIELDS, "a phase")
         key = mapping.get("key")
         if not isinstance(key, str) or not KEY.match(key):
             report.front(mapping, "key", f"phase key {key!r} must match [a-z0-9-]")
@@ -188,6 +189,8 @@ def _check_phases(report: _Reporter, front: LineDict) -> list[str]:
         else:
             keys.append(key)
         _text(report, mapping, "title", 80, f"phase '{key}'")
+        # What the projector shows during the phase: short, it must fit the wall.
+        _text(report, mapping, "projector", 600, f"phase '{key}'")
         minutes = mapping.get("minutes")
         if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 0:
             report.front(mapping, "minutes", f"phase '{key}': minutes must be a whole number ≥ 0")

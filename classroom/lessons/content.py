@@ -100,6 +100,7 @@ class Phase:
     minutes: int
     guide: Section
     polls: tuple[Poll, ...]
+    projector: str | None = None  # Markdown the projector shows during the phase
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,7 @@ def _build_text(lesson: LessonFile, language: str) -> LessonText:
             minutes=phase["minutes"],
             guide=sections[phase["key"]],
             polls=tuple(poll for poll in polls if poll.phase == phase["key"]),
+            projector=phase.get("projector"),
         )
         for phase in front["phases"]
     )

@@ -45,7 +45,7 @@ def add_question(run_id: int):
     step = flow.current_step(g.run)
     phases = flow.phases(g.run, g.run.language)
     phase = step.phase or (phases[0]["key"] if phases else "own")
-    services.add_question(g.run, phase, form.type.data, form.content())
+    services.add_question(g.run, phase, form.type.data, form.content(), form.correct_index())
     db.session.commit()
     return redirect(back_to(g.run), 303)
 

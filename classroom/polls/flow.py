@@ -105,3 +105,12 @@ def move(run: Run, offset: int) -> Step:
 def sync_to_question(run: Run, question: Question) -> None:
     """Put the flow on a question that the teacher opened or revealed directly."""
     run.step_key = f"question:{question.id}"
+
+
+def joining(run: Run) -> bool:
+    """Whether students are still joining: the projector is before the first question."""
+    if not run.is_open:
+        return False
+    all_steps = steps(run)
+    first = next((i for i, step in enumerate(all_steps) if step.kind == "question"), None)
+    return first is None or current_index(run, all_steps) < first

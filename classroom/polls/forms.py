@@ -21,6 +21,7 @@ from ..coordination.models import SchoolClass, class_teacher
 from ..extensions import db
 from ..languages import language_choices
 from ..lessons.labels import label
+from .countdown import MINUTES
 from .models import CHOICE_TYPES, MAX_RANKED
 from .tally_forms import answer_mode_choices
 
@@ -89,6 +90,11 @@ class OwnQuestionForm(FlaskForm):
     high = StringField(_l("Label of 5"), validators=[Optional(), Length(max=40)])
     minimum = IntegerField(_l("Lowest number"), validators=[Optional()])
     maximum = IntegerField(_l("Highest number"), validators=[Optional()])
+    correct = IntegerField(
+        _l("Number of the right answer (optional)"),
+        validators=[Optional(), NumberRange(min=1, max=8)],
+    )
+    answer = IntegerField(_l("The real figure (optional)"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -121,7 +127,24 @@ class OwnQuestionForm(FlaskForm):
         ):
             self.maximum.errors.append(_l("Give a lowest and a higher highest number."))
             return False
+        right = self.correct.data
+        if kind in ("single", "multiple") and right is not None and right > len(options):
+            count = len(options)
+            message = _l("Give the number of one of the options (1 to %(count)d).", count=count)
+            self.correct.errors.append(message)
+            return False
+        figure = self.answer.data
+        low, high = self.minimum.data, self.maximum.data
+        if kind == "estimate" and figure is not None and not low <= figure <= high:
+            self.answer.errors.append(_l("The real figure must lie between the two numbers."))
+            return False
         return True
+
+    def correct_index(self) -> int | None:
+        """The 0-based right option of a single or multiple choice question, if given."""
+        if self.type.data in ("single", "multiple") and self.correct.data is not None:
+            return self.correct.data - 1
+        return None
 
     def content(self) -> dict:
         """The question's wording as a run stores it."""
@@ -132,7 +155,7 @@ class OwnQuestionForm(FlaskForm):
             "scale": [self.low.data or "1", self.high.data or "5"] if kind == "scale" else None,
             "range": [self.minimum.data, self.maximum.data] if kind == "estimate" else None,
             "unit": None,
-            "answer": None,
+            "answer": self.answer.data if kind == "estimate" else None,
             "discuss": {"ask": [], "split": None, "unanimous": None, "alone": None},
         }
 
@@ -144,3 +167,13 @@ class JoinLimitForm(FlaskForm):
         _l("Phones that may join"),
         validators=[InputRequired(), NumberRange(min=1, max=MAX_JOIN_LIMIT)],
     )
+
+
+class CountdownForm(FlaskForm):
+    """How many minutes a countdown on the projector runs."""
+
+    minutes = SelectField(_l("Minutes"), coerce=int, validators=[InputRequired()])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.minutes.choices = [SelectChoice(m, str(m)) for m in MINUTES]

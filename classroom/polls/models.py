@@ -42,7 +42,7 @@ class Run(db.Model):
     current_position: Mapped[int | None]
     # Bumped on every change students or the projector must follow (ETag source).
     version: Mapped[int] = mapped_column(default=1)
-    # The module's phases per language, copied at the start: [{key, title, minutes}].
+    # The module's phases per language, copied at the start: [{key, title, minutes, projector}].
     phases: Mapped[dict[str, list[dict[str, Any]]] | None] = mapped_column(JSON)
     # What the projector shows, as an identity that skip and restore leave alone:
     # "rules", "phase:<key>", "question:<id>" or "end"; see polls.flow.
@@ -72,6 +72,9 @@ class Run(db.Model):
     paused_at: Mapped[datetime | None]
     # Set when the raw answers were deleted after the retention period.
     purged_at: Mapped[datetime | None]
+    # A silent countdown the teacher started for one step of the flow (see polls.countdown).
+    countdown_ends_at: Mapped[datetime | None]
+    countdown_step: Mapped[str | None] = mapped_column(String(60))
 
     school: Mapped[School] = relationship()
     school_class: Mapped[SchoolClass] = relationship()

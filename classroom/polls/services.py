@@ -78,7 +78,10 @@ def start_run(module: Module, school_class: SchoolClass, teacher: User, language
         created_at=started,
         expires_at=started + timedelta(hours=current_app.config["RUN_MAX_HOURS"]),
         phases={
-            lang: [{"key": p.key, "title": p.title, "minutes": p.minutes} for p in t.phases]
+            lang: [
+                {"key": p.key, "title": p.title, "minutes": p.minutes, "projector": p.projector}
+                for p in t.phases
+            ]
             for lang, t in module.texts.items()
         },
     )
@@ -238,7 +241,9 @@ def end_expired_runs() -> int:
     return len(expired)
 
 
-def add_question(run: Run, phase: str, kind: str, content: dict) -> Question:
+def add_question(
+    run: Run, phase: str, kind: str, content: dict, correct: int | None = None
+) -> Question:
     """Add a teacher's own question to the run, at the end of the given phase."""
     position = max((q.position for q in run.questions), default=-1) + 1
     own = sum(1 for q in run.questions if q.added_by_teacher) + 1
@@ -248,6 +253,7 @@ def add_question(run: Run, phase: str, kind: str, content: dict) -> Question:
         phase=phase,
         type=kind,
         content={run.language: content},
+        correct=correct,
         added_by_teacher=True,
     )
     run.questions.append(question)

@@ -30,6 +30,7 @@ from ..lessons.content import get_library
 from . import answers, flow, services
 from .forms import JoinLimitForm, OwnQuestionForm, StartRunForm, teachable_classes
 from .models import Question, Run
+from .presenting import screen
 
 bp = Blueprint("polls", __name__, url_prefix="/runs")
 
@@ -208,6 +209,7 @@ def render_detail(question_form: OwnQuestionForm, status: int = 200):
         pending=pending,
         question_form=question_form,
         limit_form=JoinLimitForm(formdata=None, limit=run.join_limit),
+        **screen(run, context["results"]),
         **context,
     ), status
 
@@ -220,7 +222,7 @@ def present(run_id: int):
     cloud = []
     if current is not None and current.type == "text":
         cloud = answers.word_cloud(context["results"].get(current.id))
-    return render_template("polls/present.html", cloud=cloud, **context)
+    return render_template("polls/present.html", cloud=cloud, **screen(g.run), **context)
 
 
 @bp.get("/<int:run_id>/state")
@@ -389,8 +391,15 @@ def delete(run_id: int):
 
 def back_to(run: Run) -> str:
     """Return to the page the teacher acted from: the projector or the control page."""
-    view = "polls.present" if request.args.get("from") == "present" else "polls.detail"
+    views = {"present": "polls.present", "companion": "polls.companion"}
+    view = views.get(request.args.get("from", ""), "polls.detail")
     return url_for(view, run_id=run.id)
 
 
-from . import booth_views, discussion_views, tally_views  # noqa: E402, F401  (more routes)
+from . import (  # noqa: E402, F401  (more routes of this blueprint)
+    booth_views,
+    companion_views,
+    countdown_views,
+    discussion_views,
+    tally_views,
+)

@@ -1,4 +1,5 @@
-// Keyboard control of the projector: → or PageDown next, ← or PageUp previous, F full screen.
+// Keyboard control of the projector: → or PageDown next, ← or PageUp previous, F full screen;
+// and type that steps down on a screen with more on it than the wall holds.
 (function () {
   "use strict";
   function submit(role) {
@@ -26,7 +27,31 @@
       element.hidden = false;
     });
   }
-  reveal();
+  // A screen with more on it than the wall holds steps down in type size until it fits
+  // (the fit-N classes of presenter.css); most screens fit at step 0.
+  const STEPS = 6;
+  function overflows(box) {
+    return box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1;
+  }
+  function fit() {
+    document.querySelectorAll(".present-grid .stage, .present-grid .join-box").forEach(
+      function (box) {
+        let step = 0;
+        for (let n = 1; n <= STEPS; n++) box.classList.remove("fit-" + n);
+        while (overflows(box) && step < STEPS) {
+          if (step) box.classList.remove("fit-" + step);
+          step += 1;
+          box.classList.add("fit-" + step);
+        }
+      },
+    );
+  }
+  function refresh() {
+    reveal();
+    fit();
+  }
+  refresh();
+  window.addEventListener("resize", fit);
   // The live region is swapped in when the teacher moves on: show the buttons again.
-  new MutationObserver(reveal).observe(document.body, { childList: true, subtree: true });
+  new MutationObserver(refresh).observe(document.body, { childList: true, subtree: true });
 })();
