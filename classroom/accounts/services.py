@@ -145,17 +145,24 @@ def use_password_reset(reset: PasswordReset, password: str) -> User:
         raise AccountError(problem)
     if invitation_state(reset) != "valid" or not reset.user.active:
         raise AccountError("used")
+    _claim(reset)
+    reset.user.set_password(password)
+    reset.user.session_token = new_session_token()
+    return reset.user
+
+
+def _claim(link: Invitation | PasswordReset) -> None:
+    """Use up a single-use link in one statement: of two browsers using it at once, the
+    second waits for the first and then finds nothing left to claim."""
+    model = type(link)
     claimed = db.session.execute(
-        db.update(PasswordReset)
-        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
+        db.update(model)
+        .where(model.id == link.id, model.used_at.is_(None))
         .values(used_at=now_utc())
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
         raise AccountError("used")
-    reset.user.set_password(password)
-    reset.user.session_token = new_session_token()
-    return reset.user
 
 
 def _aware(moment: datetime) -> datetime:
@@ -171,16 +178,7 @@ def accept_invitation(invitation: Invitation, password: str) -> User:
         raise AccountError(invitation_state(invitation))
     if find_user_by_email(invitation.email) is not None:
         raise AccountError("email-taken")
-    # Claim the invitation in one statement: of two browsers accepting at once,
-    # the second waits for the first and then finds nothing left to claim.
-    claimed = db.session.execute(
-        db.update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
-        .values(used_at=now_utc())
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        raise AccountError("used")
+    _claim(invitation)
     user = User(
         school_id=invitation.school_id, email=invitation.email, name=invitation.name, role="teacher"
     )
