@@ -45,6 +45,9 @@ def test_public_pages(new_context, language):
     page.goto("/privacy")
     check(page, "privacy page")
 
+    page.goto("/auth/forgot")
+    check(page, "forgot-password page")
+
     response = page.goto("/no-such-page")
     assert response.status == 404
     check(page, "404 page")
