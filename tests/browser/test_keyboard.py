@@ -48,6 +48,7 @@ _FOCUS_SCRIPT = """() => {
 
 def tab_to(page: Page, target: Locator) -> None:
     """Press Tab until the target has focus; every stop on the way must show focus."""
+    page.wait_for_load_state("load")  # as a person would: on the page as it is shown
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
         problem = page.evaluate(_FOCUS_SCRIPT)
@@ -112,6 +113,9 @@ def test_a_teacher_gives_a_lesson_with_the_keyboard_only(new_context):
         presenter.keyboard.press("Enter")
     control = opened.value
     expect(control).to_have_url(re.compile(rf"/runs/{run_id}$"))
+    tab_to(control, control.locator(f"a[href$='/runs/{run_id}/end']"))
+    control.keyboard.press("Enter")
+    expect(control).to_have_url(re.compile(rf"/runs/{run_id}/end$"))  # asks to confirm first
     tab_to(control, control.locator("form[action$='/end'] button"))
     control.keyboard.press("Enter")
     expect(control.locator(".flash-info")).to_be_visible()
