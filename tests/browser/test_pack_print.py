@@ -16,7 +16,7 @@ def test_the_pack_prints_in_black_and_white_with_a_page_per_handout(new_context,
     page = new_context().new_page()
     Teacher(page).log_in(language)
     page.goto(f"/lessons/{SLUG}")
-    page.locator(f"a[href='/lessons/{SLUG}/pack/{language}']").click()
+    page.locator(f"a[hreflang='{language}'][href='/lessons/{SLUG}/pack/{language}']").click()
     expect(page.locator("html")).to_have_attribute("lang", language)
     check_axe(page, f"printable pack ({language}) on screen")
 

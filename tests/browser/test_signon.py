@@ -84,7 +84,8 @@ def test_a_teacher_signs_on_with_the_school_account_and_gives_a_lesson(browser, 
 
     teacher = Teacher(page)
     teacher.start(module_with("single"), "nl")
-    expect(page.locator(".join-code")).to_contain_text(teacher.code)
+    code = teacher.code
+    expect(page.locator(".join-code")).to_contain_text(f"{code[:3]} {code[3:6]} {code[6:]}")
 
     # Logging out ends the app's session and offers the provider's logout.
     page.goto("/")
