@@ -183,7 +183,7 @@ def test_every_projector_screen_fits_at_four_sizes(new_context, phones):
     assert projector.locator(".comparison").count() == 0  # the end screen itself
     assert screens > len(module.text("nl").polls) + 4
 
-    control.goto(f"/runs/{teacher.run_id}")
+    control.goto(f"/runs/{teacher.run_id}/end")  # the confirmation page
     control.locator("form[action$='/end'] button").click()
     projector.reload()
     check_fits(projector, "the ended lesson")
