@@ -11,7 +11,6 @@ from .moderation import Queue, QueuedAnswer, moderate, moderation_queue
 from .releases import (
     Comparison,
     compare,
-    pending_changes,
     pending_changes_of_run,
     release,
     results,
@@ -67,7 +66,6 @@ __all__ = [
     "min_answers",
     "moderate",
     "moderation_queue",
-    "pending_changes",
     "pending_changes_of_run",
     "pseudonym",
     "purge_run",

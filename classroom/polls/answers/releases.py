@@ -82,17 +82,8 @@ def _text_figures(question: Question, current: ResultRelease | None):
     return len(rows), {"texts": texts}
 
 
-def pending_changes(question: Question) -> int:
-    """Answers added or changed since the last release (what a new release needs k of)."""
-    return db.session.scalar(
-        db.select(func.count())
-        .select_from(Response)
-        .where(Response.question_id == question.id, Response.fresh.is_(True))
-    )
-
-
 def pending_changes_of_run(run: Run) -> dict[int, int]:
-    """`pending_changes` of every question of the run that has any, in one query."""
+    """Per question: answers added or changed since its last release (a new one needs k)."""
     return dict(
         db.session.execute(
             db.select(Response.question_id, func.count())
