@@ -46,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
+    from .authoring import bp as authoring_bp
     from .coordination import bp as coordination_bp
     from .lessons import bp as lessons_bp
     from .main import bp as main_bp
@@ -59,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
         main_bp,
         accounts_bp,
         lessons_bp,
+        authoring_bp,
         polls_bp,
         booth_bp,
         student_bp,

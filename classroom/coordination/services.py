@@ -8,13 +8,18 @@ from sqlalchemy import func
 
 from ..accounts.models import School, User, new_session_token
 from ..extensions import db
-from ..lessons.content import get_library
+from ..authoring.store import school_modules
 from .models import Assignment, SchoolClass
 
 
-def module_titles(language: str) -> dict[str, str]:
-    """Every module of the library by slug, with its title in the language."""
-    return {module.slug: module.text(language).title for module in get_library().modules.values()}
+def module_titles(school: School, language: str) -> dict[str, str]:
+    """Every module the school can assign (library and shared own ones), with its title."""
+    return {module.slug: module.text(language).title for module in school_modules(school)}
+
+
+def module_values(school: School, language: str) -> dict[str, tuple[str, ...]]:
+    """The citizenship values each module the school can assign was tagged with."""
+    return {module.slug: module.text(language).values for module in school_modules(school)}
 
 
 class CoordinationError(ValueError):

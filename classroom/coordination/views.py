@@ -57,7 +57,7 @@ def _today() -> date:
 
 
 def _module_titles() -> dict[str, str]:
-    return services.module_titles(str(get_locale()))
+    return services.module_titles(g.school, str(get_locale()))
 
 
 @bp.get("/teachers")

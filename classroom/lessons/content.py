@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -150,13 +151,20 @@ class Module:
     packs: dict[str, tuple[Handout, ...]] = field(default_factory=dict)
 
     def text(self, language: str) -> LessonText:
-        """Return the module in the language, or in Dutch when it has no such text."""
-        return self.texts.get(language) or self.texts[LANGUAGES[0]]
+        """Return the module in the language, else in Dutch, else in the language it has."""
+        return (
+            self.texts.get(language)
+            or self.texts.get(LANGUAGES[0])
+            or next(iter(self.texts.values()))
+        )
 
 
-def _build_text(lesson: LessonFile, language: str) -> LessonText:
+def build_text(
+    lesson: LessonFile, language: str, render: Callable[[str], Markup] = render_markdown
+) -> LessonText:
+    """Build a checked lesson file into a LessonText, its Markdown rendered by `render`."""
     front = lesson.front
-    sections = {s.id: Section(s.id, s.title, render_markdown(s.markdown)) for s in lesson.sections}
+    sections = {s.id: Section(s.id, s.title, render(s.markdown)) for s in lesson.sections}
     polls = tuple(_build_poll(poll) for poll in front["polls"])
     phases = tuple(
         Phase(
@@ -211,7 +219,9 @@ def _build_poll(poll: dict[str, Any]) -> Poll:
     )
 
 
-def split_handouts(text: str) -> tuple[Handout, ...]:
+def split_handouts(
+    text: str, render: Callable[[str], Markup] = render_markdown
+) -> tuple[Handout, ...]:
     """Split a pack into handouts at its '## ' headings and render each one."""
     chunks: list[list[str]] = []
     fenced = False
@@ -223,7 +233,7 @@ def split_handouts(text: str) -> tuple[Handout, ...]:
         if chunks:
             chunks[-1].append(line)
     return tuple(
-        Handout(chunk[0][3:].strip(), render_markdown("\n".join(chunk))) for chunk in chunks
+        Handout(chunk[0][3:].strip(), render("\n".join(chunk))) for chunk in chunks
     )
 
 
@@ -249,7 +259,7 @@ class Library:
             self.problems += problems
             if problems:
                 continue
-            texts = {language: _build_text(files[language], language) for language in files}
+            texts = {language: build_text(files[language], language) for language in files}
             self.modules[folder.name] = Module(folder.name, texts, _build_packs(folder))
 
     def get(self, slug: str) -> Module | None:

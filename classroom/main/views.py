@@ -9,9 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.forms import EmptyForm
 from ..accounts.models import DEFAULT_RETENTION_DAYS
-from ..coordination.services import assignments_of
+from ..coordination.services import assignments_of, module_titles
 from ..extensions import db
-from ..lessons.content import get_library
 from ..navigation import local_path
 from ..polls.forms import teachable_classes
 from ..polls.models import Run
@@ -47,7 +46,7 @@ def index():
         runs=runs,
         classes=teachable_classes(current_user),
         assignments=assignments_of(current_user.school, teacher=current_user),
-        titles={m.slug: m.text(language).title for m in get_library().modules.values()},
+        titles=module_titles(current_user.school, language),
         today=now_utc().date(),
         action_form=EmptyForm(),
     )

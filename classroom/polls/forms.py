@@ -74,6 +74,12 @@ class StartRunForm(FlaskForm):
         """Offer exactly these classes."""
         self.school_class.choices = [SelectChoice(c.id, c.name) for c in classes]
 
+    def set_languages(self, languages: list[str]) -> None:
+        """Offer only the languages the module is written in (an own module may have one)."""
+        self.language.choices = [c for c in language_choices() if c.value in languages]
+        if self.language.data not in languages and self.language.raw_data is None:
+            self.language.data = languages[0]
+
 
 OWN_QUESTION_TYPES = ("single", "multiple", "scale", "text", "ranking", "estimate")
 

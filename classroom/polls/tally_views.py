@@ -7,6 +7,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ..authoring.urls import module_pack_url
 from ..errors import render_error
 from ..extensions import db
 from . import answers
@@ -42,7 +43,7 @@ def paper_pack_url(slug: str, language: str) -> str | None:
     """The module's printable pack with the answer slips in a language, if that page exists."""
     if "lessons.pack" not in current_app.view_functions:
         return None
-    return url_for("lessons.pack", slug=slug, language=language)
+    return module_pack_url(slug, language)
 
 
 @bp.app_template_global()

@@ -20,6 +20,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.decorators import require_role
+from ..authoring.store import module_for, module_of_run
+from ..authoring.urls import module_url
 from ..accounts.forms import EmptyForm
 from ..converters import MAX_ID
 from ..coordination.models import Assignment
@@ -69,7 +71,7 @@ def start_run_form(slug: str, language: str) -> StartRunForm:
     assignment = request.args.get("assignment", type=int)
     classes = teachable_classes(current_user)
     chosen = request.args.get("class", type=int)
-    module = get_library().get(slug)
+    module = module_for(current_user, slug)
     if chosen is None and module is not None:
         # The first class in the years the module is for (lower: years 1-3, upper: 4-6).
         years = module.text(language).years
@@ -83,6 +85,8 @@ def start_run_form(slug: str, language: str) -> StartRunForm:
         formdata=None,
     )
     form.set_classes(classes)
+    if module is not None:
+        form.set_languages(list(module.texts))
     return form
 
 
@@ -101,12 +105,13 @@ def create():
     form = StartRunForm()
     classes = teachable_classes(current_user)
     form.set_classes(classes)
-    module = get_library().get(form.module.data or "")
+    module = module_for(current_user, form.module.data or "")
     if module is None:
         return render_error(404, _("This module does not exist."))
+    form.set_languages(list(module.texts))
     if not form.validate_on_submit():
         flash(_("Choose one of your classes and a language."), "error")
-        return redirect(url_for("lessons.detail", slug=module.slug)), 303
+        return redirect(module_url(module.slug)), 303
     school_class = next(c for c in classes if c.id == form.school_class.data)
     if form.class_size.data:
         school_class.size = form.class_size.data
@@ -142,7 +147,7 @@ def question_or_404(question_id: int) -> Question:
 
 def _guide(run: Run, phase: str | None):
     """The module's guide section for a phase, if the module is still in the library."""
-    module = get_library().get(run.module_slug)
+    module = module_of_run(run.module_slug)
     if module is None or phase is None:
         return None
     return module.text(run.language).sections.get(phase)

@@ -10,9 +10,8 @@ from flask_login import current_user
 from ..accounts.decorators import require_role
 from ..coordination.exports import csv_response, export_filename
 from ..coordination.models import LEVELS
-from ..coordination.services import classes_of, module_titles, school_year_start
+from ..coordination.services import classes_of, module_titles, module_values, school_year_start
 from ..extensions import db
-from ..lessons.content import get_library
 from ..lessons.labels import label
 from ..polls import answers
 from ..timeutil import now_utc
@@ -35,7 +34,7 @@ def _today() -> date:
 
 
 def _titles() -> dict[str, str]:
-    return module_titles(str(get_locale()))
+    return module_titles(g.school, str(get_locale()))
 
 
 def _school_k() -> int:
@@ -147,9 +146,7 @@ def results_csv(slug: str):
 @bp.get("/citizenship")
 def citizenship():
     """Which basic values of the citizenship law each class covered this school year."""
-    library = get_library()
-    language = str(get_locale())
-    values_of = {slug: module.text(language).values for slug, module in library.modules.items()}
+    values_of = module_values(g.school, str(get_locale()))
     classes = classes_of(g.school)
     covered = services.values_covered(
         classes, services.runs_this_year(g.school, _today()), values_of

@@ -1,0 +1,42 @@
+"""Modules written by teachers: the same text files as a library folder, kept in the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import now_utc
+
+if TYPE_CHECKING:
+    from ..accounts.models import School, User
+
+
+class OwnModule(db.Model):
+    """A teacher's module: its files (`nl.md`, `en.md`, ...) exactly as in a lessons folder."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    # A shared module stays with the school when its author's account is deleted.
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    # Unique across schools and never the name of a library folder: runs find it by slug.
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    files: Mapped[dict[str, str]] = mapped_column(JSON)
+    # The library module this one was copied from, if any.
+    origin: Mapped[str | None] = mapped_column(String(80))
+    shared_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    school: Mapped[School] = relationship()
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages this module has a guide in, Dutch first."""
+        return [lang for lang in ("nl", "en") if f"{lang}.md" in self.files]
