@@ -32,6 +32,10 @@ IN_RUN = {v: "allow" if v == "student" else "join" for v in VISITORS}
 # Every member of staff reads their own school's settings; isolation: test_school_settings.
 SCHOOL_READ = {**SCHOOL_LIST, "teacher": "allow", "other_teacher": "allow"}
 
+# A module a teacher of school A wrote and shared: the school's staff see it, the author edits.
+OWN_SHARED = {**OWN_RUN, "other_teacher": "allow", "coordinator": "allow"}
+AUTHOR_ONLY = OWN_RUN
+
 MATRIX = {
     "static": ANYONE,
     "main.index": ANYONE,
@@ -47,6 +51,18 @@ MATRIX = {
     "lessons.index": STAFF_ONLY,
     "lessons.detail": STAFF_ONLY,
     "lessons.pack": STAFF_ONLY,
+    "authoring.index": STAFF_ONLY,
+    "authoring.create": STAFF_ONLY,
+    "authoring.import_zip": STAFF_ONLY,
+    "authoring.copy": STAFF_ONLY,
+    "authoring.detail": OWN_SHARED,
+    "authoring.export": OWN_SHARED,
+    "authoring.pack": OWN_SHARED,
+    "authoring.edit": AUTHOR_ONLY,
+    "authoring.update": AUTHOR_ONLY,
+    "authoring.share": AUTHOR_ONLY,
+    "authoring.unshare": AUTHOR_ONLY,
+    "authoring.delete": AUTHOR_ONLY,
     "polls.index": STAFF_ONLY,
     "polls.create": STAFF_ONLY,
     "student.join": ANYONE,
@@ -118,6 +134,12 @@ def world(app, make_user, make_class, student):
         "polls.pause": teacher.start_run(class_id),
     }
     code_a, questions_a = run_info(app, run_a)
+    own_slugs = []
+    for name in ("Gedeeld", "Weg"):
+        made = teacher.client.post("/modules/", data={"kind": "film", "languages": "both",
+                                                      "name": name})  # fmt: skip
+        own_slugs.append(made.location.split("/")[-2])
+        teacher.client.post(f"/modules/{own_slugs[-1]}/share")
     other_teacher_user = make_user("teacher", school_id=school_a)
     other_teacher = Staff(app.test_client(), other_teacher_user)
     other_teacher.login()
@@ -151,9 +173,10 @@ def world(app, make_user, make_class, student):
         "run_id": run_a, "question_id": questions_a[0], "code": code_a, "class_id": class_id,
         "user_id": other_teacher_user["id"], "assignment_id": assignment_id, "slug": "sample",
         "token": "not-a-real-invitation", "answer_id": "00000000-0000-0000-0000-000000000000",
-        "action": "open", "filename": "css/app.css",
+        "action": "open", "filename": "css/app.css", "own_slug": own_slugs[0],
     }  # fmt: skip
-    return clients, values, spare_runs
+    spare_modules = {"authoring.delete": own_slugs[1]}
+    return clients, values, spare_runs, spare_modules
 
 
 def outcome(response) -> str:
@@ -170,7 +193,7 @@ def outcome(response) -> str:
 
 
 def test_every_route_as_every_visitor_matches_the_matrix(app, world):
-    clients, values, spare_runs = world
+    clients, values, spare_runs, spare_modules = world
     failures = []
     # Routes that change who the visitor is (logging out, joining, the booth) go last.
     last = ("polls.booth_open", "student.join_link", "accounts.logout")
@@ -185,6 +208,8 @@ def test_every_route_as_every_visitor_matches_the_matrix(app, world):
             arguments[name] = sorted(choices)[0] if choices else values[name]
         if rule.endpoint in spare_runs:
             arguments["run_id"] = spare_runs[rule.endpoint]  # destructive: a run of its own
+        if rule.endpoint in spare_modules:
+            arguments["own_slug"] = spare_modules[rule.endpoint]
         url = rule.build(arguments)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             for visitor in VISITORS:

@@ -344,3 +344,66 @@ def test_an_import_with_problems_stores_nothing_and_names_file_and_line(app, tea
     assert not_a_zip.status_code == 422
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(OwnModule.id))) == count
+
+
+# --- done when: a film module from the editor to the school results ---------------------
+
+
+def test_a_film_module_written_shared_assigned_answered_and_seen_in_the_school_results(
+    app, teacher, colleagues, student
+):
+    from datetime import timedelta
+
+    from classroom.timeutil import now_utc
+
+    colleague, coordinator, stranger = colleagues
+    slug = start_module(teacher, kind="film", languages="both", name="Wonder")
+    post_editor(teacher, slug, {
+        "nl-title": "Voor- en nagesprek bij Wonder",
+        "en-title": "Before and after Wonder",
+        "values": ["equality", "solidarity"],
+    })  # fmt: skip
+    assert teacher.client.post(f"/modules/{slug}/share").status_code == 303
+    # The coordinator assigns it like a library module, to the teacher's and a colleague's class.
+    form = coordinator.client.get("/school/assignments")
+    assert f'value="{slug}"' in form.text and "Voor- en nagesprek bij Wonder" in form.text
+    due = (now_utc().date() + timedelta(days=7)).isoformat()
+    for member in (teacher, colleague):
+        response = coordinator.client.post("/school/assignments", data={
+            "module": slug, "classes": [member.class_id], "teacher": member.user["id"],
+            "due_on": due, "note": "",
+        })  # fmt: skip
+        assert response.status_code == 303, response.text
+    dashboard = teacher.client.get("/")
+    assert "Voor- en nagesprek bij Wonder" in dashboard.text
+    assert f"/modules/{slug}?assignment=" in dashboard.text.replace("&amp;", "&")
+    # Each class answers the pre question on its phones; the run is summarised and exported.
+    for member in (teacher, colleague):
+        run_id = member.start_run(member.class_id, module=slug)
+        code, questions = run_info(app, run_id)
+        know = questions[2]
+        member.act(run_id, know, "open")
+        for value in ("4", "4", "5", "2", "4", "3"):
+            phone = student()
+            phone.join(code)
+            assert phone.answer(code, know, value).status_code == 303
+        member.act(run_id, know, "close")
+        assert member.client.post(f"/runs/{run_id}/questions/{know}/release").status_code in (200, 303)
+        member.client.post(f"/runs/{run_id}/end")
+        summary = member.client.get(f"/runs/{run_id}/summary")
+        assert "Ik weet veel over het onderwerp van de film" in summary.text
+        exported = member.client.get(f"/runs/{run_id}/summary.csv")
+        assert exported.status_code == 200
+        assert "Ik weet veel over het onderwerp" in exported.data.decode("utf-8-sig")
+    overview = coordinator.client.get("/school/")
+    assert "Voor- en nagesprek bij Wonder" in overview.text
+    results = coordinator.client.get(f"/school/results/{slug}")
+    assert results.status_code == 200
+    assert "Voor- en nagesprek bij Wonder" in results.text
+    assert "Ik weet veel over het onderwerp van de film" in results.text
+    rows = coordinator.client.get(f"/school/results/{slug}.csv").data.decode("utf-8-sig")
+    assert ";12;" in rows  # twelve answers over two classes, above the school's k of 10
+    citizenship = coordinator.client.get("/school/citizenship")
+    assert "Voor- en nagesprek bij Wonder" in citizenship.text
+    assert "equality" in citizenship.text or "gelijkwaardigheid" in citizenship.text.lower()
+    assert stranger.client.get(f"/modules/{slug}").status_code == 404
