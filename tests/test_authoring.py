@@ -38,7 +38,7 @@ class EditorReader(HTMLParser):
         attrs = dict(attrs)
         if tag == "form":
             self.inside = attrs.get("action") == self.action
-        elif not self.inside or not attrs.get("name") and tag != "option":
+        elif not self.inside or (not attrs.get("name") and tag != "option"):
             return
         elif tag == "input" and attrs.get("type") != "submit":
             if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
@@ -49,9 +49,12 @@ class EditorReader(HTMLParser):
         elif tag == "select":
             self.select = [attrs["name"], None]
             self.pairs.append(self.select)
-        elif tag == "option" and self.select is not None:
-            if "selected" in attrs or self.select[1] is None:
-                self.select[1] = attrs.get("value") or ""
+        elif (
+            tag == "option"
+            and self.select is not None
+            and ("selected" in attrs or self.select[1] is None)
+        ):
+            self.select[1] = attrs.get("value") or ""
 
     def handle_data(self, data):
         if self.area is not None:
@@ -116,7 +119,7 @@ def test_a_module_in_one_language_runs_only_in_that_language(app, teacher, langu
     offered = re.findall(r'<option[^>]*value="(nl|en)"', start.split("</select>", 2)[1])
     assert offered == [languages]
     run_id = teacher.start_run(teacher.class_id, module=slug, language=languages)
-    code, questions = run_info(app, run_id)
+    _code, questions = run_info(app, run_id)
     assert len(questions) == 9
 
 
@@ -263,7 +266,10 @@ def test_a_deleted_teachers_shared_modules_stay_and_drafts_go(app, teacher, coll
     assert kept is not None and kept.author_id is None
     page = colleague.client.get(f"/modules/{shared}")
     assert page.status_code == 200
-    assert "a former colleague" in colleague.client.get("/modules/").text or "collega" in colleague.client.get("/modules/").text
+    assert (
+        "a former colleague" in colleague.client.get("/modules/").text
+        or "collega" in colleague.client.get("/modules/").text
+    )
 
 
 # --- copies, zips ------------------------------------------------------------------------
@@ -281,7 +287,9 @@ def test_a_library_module_is_copied_into_an_own_one_that_names_its_origin(app, t
     assert page.status_code == 200
     assert "jihad" in page.text and "/lessons/jihad" in page.text
     _fields, editor = editor_fields(teacher, slug)
-    assert "flash-error" not in editor, re.findall(r"<li>.*?</li>", editor.split("problems-heading")[1])[:5]
+    assert "flash-error" not in editor, re.findall(
+        r"<li>.*?</li>", editor.split("problems-heading")[1]
+    )[:5]
     # The copy is the teacher's to change; a reworded pre question must keep its pair's words.
     post_editor(teacher, slug, {"nl-title": "Mijn eigen Jihad-les"})
     assert "title: Mijn eigen Jihad-les" in own(app, slug).files["nl.md"]
@@ -320,7 +328,9 @@ def test_export_import_export_is_identical(app, teacher):
     new_slug = re.search(r"/modules/([a-z0-9-]+)$", second.location)[1]
     assert new_slug != slug
     renamed = own(app, new_slug).files
-    assert {n: t.replace(f"slug: {new_slug}", f"slug: {slug}") for n, t in renamed.items()} == files_before
+    assert {
+        n: t.replace(f"slug: {new_slug}", f"slug: {slug}") for n, t in renamed.items()
+    } == files_before
 
 
 def test_an_import_with_problems_stores_nothing_and_names_file_and_line(app, teacher):
@@ -388,7 +398,10 @@ def test_a_film_module_written_shared_assigned_answered_and_seen_in_the_school_r
             phone.join(code)
             assert phone.answer(code, know, value).status_code == 303
         member.act(run_id, know, "close")
-        assert member.client.post(f"/runs/{run_id}/questions/{know}/release").status_code in (200, 303)
+        assert member.client.post(f"/runs/{run_id}/questions/{know}/release").status_code in (
+            200,
+            303,
+        )
         member.client.post(f"/runs/{run_id}/end")
         summary = member.client.get(f"/runs/{run_id}/summary")
         assert "Ik weet veel over het onderwerp van de film" in summary.text

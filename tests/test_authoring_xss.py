@@ -37,9 +37,9 @@ def test_every_field_of_an_own_module_is_escaped_on_every_page(app, teacher, stu
     fields, _page = editor_fields(teacher, slug)
     added = [name for name in fields if name.endswith("-body") and not fields[name]]
     assert len(added) == 2
-    post_editor(teacher, slug, {name: f"{payload}\n\n*{payload}*" for name in added})
+    post_editor(teacher, slug, dict.fromkeys(added, f"{payload}\n\n*{payload}*"))
     editor = teacher.client.get(f"/modules/{slug}/edit").text
-    assert "No problems" in editor, editor[editor.find("problems-heading"):][:2000]
+    assert "No problems" in editor, editor[editor.find("problems-heading") :][:2000]
     assert_escaped(editor, "the editor")
     fields, _page = editor_fields(teacher, slug)
     preview = post_editor(teacher, slug, {}, action="preview")
@@ -52,7 +52,7 @@ def test_every_field_of_an_own_module_is_escaped_on_every_page(app, teacher, stu
         "pack": f"/modules/{slug}/pack/nl",
     }
     run_id = teacher.start_run(teacher.class_id, module=slug)
-    code, questions = run_info(app, run_id)
+    code, _questions = run_info(app, run_id)
     phone = student()
     phone.join(code)
     for _step in range(4):

@@ -182,11 +182,13 @@ def _texts(value: Any) -> list[str]:
 
 def _pair(value: Any) -> list[str]:
     items = _texts(value)
-    return (items + ["", ""])[:2]
+    return [*items, "", ""][:2]
 
 
 def _mappings(value: Any) -> list:
-    return [item for item in value if as_mapping(item) is not None] if isinstance(value, list) else []
+    return (
+        [item for item in value if as_mapping(item) is not None] if isinstance(value, list) else []
+    )
 
 
 def read_draft(slug: str, lessons: dict[str, LessonFile]) -> dict[str, Any]:
@@ -202,7 +204,9 @@ def read_draft(slug: str, lessons: dict[str, LessonFile]) -> dict[str, Any]:
         "years": _texts(first.get("years")),
         "values": _texts(first.get("values")),
         "duration": _text(first.get("duration")),
-        "phases": [{"key": _text(p.get("key")), "minutes": _text(p.get("minutes"))} for p in phases],
+        "phases": [
+            {"key": _text(p.get("key")), "minutes": _text(p.get("minutes"))} for p in phases
+        ],
         "polls": [
             {
                 "key": _text(p.get("key")),
@@ -273,7 +277,5 @@ def with_languages(draft: dict[str, Any], languages: list[str]) -> dict[str, Any
         return draft
     result = copy.deepcopy(draft)
     source = next(iter(draft["texts"].values()))
-    result["texts"] = {
-        lang: copy.deepcopy(draft["texts"].get(lang) or source) for lang in chosen
-    }
+    result["texts"] = {lang: copy.deepcopy(draft["texts"].get(lang) or source) for lang in chosen}
     return result

@@ -64,7 +64,10 @@ def read_form(form: Any, current: dict[str, Any]) -> dict[str, Any]:
         "values": form.getlist("values"),
         "duration": get("duration", "").strip(),
         "phases": [
-            {"key": get(f"phase-{i}-key", "").strip(), "minutes": get(f"phase-{i}-minutes", "").strip()}
+            {
+                "key": get(f"phase-{i}-key", "").strip(),
+                "minutes": get(f"phase-{i}-minutes", "").strip(),
+            }
             for i in range(phase_count)
         ],
         "polls": [
@@ -74,7 +77,10 @@ def read_form(form: Any, current: dict[str, Any]) -> dict[str, Any]:
                 "type": get(f"poll-{i}-type", ""),
                 "compare_to": get(f"poll-{i}-compare_to", ""),
                 "correct": _option_index(get(f"poll-{i}-correct", "")),
-                "range": [get(f"poll-{i}-range-low", "").strip(), get(f"poll-{i}-range-high", "").strip()],
+                "range": [
+                    get(f"poll-{i}-range-low", "").strip(),
+                    get(f"poll-{i}-range-high", "").strip(),
+                ],
                 "answer": get(f"poll-{i}-answer", "").strip(),
                 "sensitive": get(f"poll-{i}-sensitive") == "y",
             }

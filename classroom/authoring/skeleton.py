@@ -57,25 +57,39 @@ WORDS: dict[str, dict[str, Any]] = {
             "### 4. Thuis voelen (8 min)\n\nPraat over erbij horen, zonder iemand aan te wijzen.",
         ),
         "sections": {
-            "preparation": ("Voorbereiding", (
-                "Wat je leest en klaarzet; hang de gespreksregels op (zie hieronder).\n\n"
-                "- **Telefoons**: alleen voor de peilingen, daarna weer weg.\n"
-                "- **Laptops**: laat de korte link groot zien.\n"
-                "- **Eén gedeeld apparaat**: een stemhokje, één leerling tegelijk.\n"
-                "- **Papier**: de antwoordstrookjes van de printpagina, een doos, turven.\n"
-                "- **Handen omhoog**: alleen voor vragen die niet gevoelig zijn; niet anoniem."
-            )),
-            "not-ready": ("Wanneer niet", "Signalen dat de klas niet klaar is voor dit gesprek, "
-                          "en wat je dan in plaats daarvan doet."),
+            "preparation": (
+                "Voorbereiding",
+                (
+                    "Wat je leest en klaarzet; hang de gespreksregels op (zie hieronder).\n\n"
+                    "- **Telefoons**: alleen voor de peilingen, daarna weer weg.\n"
+                    "- **Laptops**: laat de korte link groot zien.\n"
+                    "- **Eén gedeeld apparaat**: een stemhokje, één leerling tegelijk.\n"
+                    "- **Papier**: de antwoordstrookjes van de printpagina, een doos, turven.\n"
+                    "- **Handen omhoog**: alleen voor vragen die niet gevoelig zijn; niet anoniem."
+                ),
+            ),
+            "not-ready": (
+                "Wanneer niet",
+                "Signalen dat de klas niet klaar is voor dit gesprek, "
+                "en wat je dan in plaats daarvan doet.",
+            ),
             "tips": ("Tips voor de gespreksleider", "Wat helpt om het gesprek open te houden."),
-            "sources": ("Bronnen", "Schrijf hier de bronnen die je gebruikt: auteur, titel, "
-                        "jaar en link."),
+            "sources": (
+                "Bronnen",
+                "Schrijf hier de bronnen die je gebruikt: auteur, titel, jaar en link.",
+            ),
         },
         "polls": {
             "expect": "Wat verwacht je van {piece}?",
             "feel": "Welk gevoel heb je bij het onderwerp van {piece}?",
-            "feelings": ["Nieuwsgierig", "Onzeker", "Boos", "Verdrietig", "Hoopvol",
-                         "Het laat me koud"],
+            "feelings": [
+                "Nieuwsgierig",
+                "Onzeker",
+                "Boos",
+                "Verdrietig",
+                "Hoopvol",
+                "Het laat me koud",
+            ],
             "know": "Ik weet veel over het onderwerp van {piece}.",
             "scale": ["Helemaal oneens", "Helemaal eens"],
             "home": "Ik voel me thuis in deze klas.",
@@ -124,19 +138,23 @@ WORDS: dict[str, dict[str, Any]] = {
             "### 4. Feeling at home (8 min)\n\nTalk about belonging, without pointing at anyone.",
         ),
         "sections": {
-            "preparation": ("Preparation", (
-                "What to read and set up; put up the ground rules (see below).\n\n"
-                "- **Phones**: only for the polls, then away again.\n"
-                "- **Laptops**: show the short link big.\n"
-                "- **One shared device**: a voting booth, one student at a time.\n"
-                "- **Paper**: the answer slips from the print page, a box, a tally.\n"
-                "- **Hands up**: only for questions that are not sensitive; not anonymous."
-            )),
-            "not-ready": ("When not to", "Signs that the class is not ready for this "
-                          "conversation, and what to do instead."),
+            "preparation": (
+                "Preparation",
+                (
+                    "What to read and set up; put up the ground rules (see below).\n\n"
+                    "- **Phones**: only for the polls, then away again.\n"
+                    "- **Laptops**: show the short link big.\n"
+                    "- **One shared device**: a voting booth, one student at a time.\n"
+                    "- **Paper**: the answer slips from the print page, a box, a tally.\n"
+                    "- **Hands up**: only for questions that are not sensitive; not anonymous."
+                ),
+            ),
+            "not-ready": (
+                "When not to",
+                "Signs that the class is not ready for this conversation, and what to do instead.",
+            ),
             "tips": ("Tips for the facilitator", "What helps to keep the conversation open."),
-            "sources": ("Sources", "Write the sources you use here: author, title, year and "
-                        "link."),
+            "sources": ("Sources", "Write the sources you use here: author, title, year and link."),
         },
         "polls": {
             "expect": "What do you expect of {piece}?",
@@ -190,13 +208,23 @@ def skeleton(slug: str, kind: str, languages: list[str], name: str = "") -> dict
         "years": ["lower", "upper"],
         "values": ["freedom", "equality", "solidarity"],
         "duration": str(PRE_MINUTES + POST_MINUTES),
-        "phases": [{"key": "pre", "minutes": str(PRE_MINUTES)},
-                   {"key": "post", "minutes": str(POST_MINUTES)}],  # fmt: skip
+        "phases": [
+            {"key": "pre", "minutes": str(PRE_MINUTES)},
+            {"key": "post", "minutes": str(POST_MINUTES)},
+        ],
         "polls": [
-            {"key": key, "phase": phase, "type": kind_, "compare_to": compare or "",
-             "correct": "", "range": ["", ""], "answer": "", "sensitive": sensitive}
+            {
+                "key": key,
+                "phase": phase,
+                "type": kind_,
+                "compare_to": compare or "",
+                "correct": "",
+                "range": ["", ""],
+                "answer": "",
+                "sensitive": sensitive,
+            }
             for key, phase, kind_, _words, compare, sensitive in POLLS
-        ],  # fmt: skip
+        ],
         "texts": {lang: _words(kind, lang, name) for lang in languages},
     }
     return draft
@@ -216,14 +244,20 @@ def _words(kind: str, language: str, name: str) -> dict[str, Any]:
         "duration_note": ACTIVITY[language][kind],
         "goals": [fill(goal) for goal in words["goals"]],
         "phases": [
-            {"title": title, "projector": fill(projector)[:600], "guide_title": title,
-             "guide": guide}
+            {
+                "title": title,
+                "projector": fill(projector)[:600],
+                "guide_title": title,
+                "guide": guide,
+            }
             for title, projector, guide in zip(
                 words["phases"], words["projector"], words["guides"], strict=True
             )
-        ],  # fmt: skip
-        "polls": [_poll(words, key, kind_, text_key, sensitive, fill)
-                  for key, _phase, kind_, text_key, _compare, sensitive in POLLS],  # fmt: skip
+        ],
+        "polls": [
+            _poll(words, key, kind_, text_key, sensitive, fill)
+            for key, _phase, kind_, text_key, _compare, sensitive in POLLS
+        ],
         "sections": [
             {"id": section_id, "title": title, "body": body}
             for section_id, (title, body) in words["sections"].items()

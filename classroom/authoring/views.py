@@ -23,7 +23,7 @@ from ..accounts.decorators import require_role
 from ..accounts.forms import EmptyForm
 from ..extensions import db
 from ..lessons.archive import module_zip, read_module_zip
-from ..lessons.checks import LANGUAGES, LEVELS, THEMES, VALUES, YEARS, QUESTION_TYPES
+from ..lessons.checks import LANGUAGES, LEVELS, QUESTION_TYPES, THEMES, VALUES, YEARS
 from ..lessons.content import get_library
 from ..lessons.safe_markdown import render_untrusted_markdown
 from ..timeutil import now_utc
@@ -193,7 +193,13 @@ def update(own_slug: str):
     found = store.checked(own)
     if found.errors and own.shared_at is not None:
         own.shared_at = None
-        flash(_("Saved with problems, so the module is no longer shared. Fix them to share it again."), "error")
+        flash(
+            _(
+                "Saved with problems, so the module is no longer shared. "
+                "Fix them to share it again."
+            ),
+            "error",
+        )
     elif found.errors:
         flash(_("Saved as a draft. Fix the problems below before you share or start it."), "error")
     else:
@@ -228,7 +234,10 @@ def share(own_slug: str):
         return redirect(url_for("authoring.edit", own_slug=own.slug), 303)
     own.shared_at = own.shared_at or now_utc()
     db.session.commit()
-    flash(_("Shared with your school: colleagues can give it and the coordinator can assign it."), "success")
+    flash(
+        _("Shared with your school: colleagues can give it and the coordinator can assign it."),
+        "success",
+    )
     return redirect(url_for("authoring.detail", own_slug=own.slug), 303)
 
 
@@ -305,7 +314,6 @@ def copy(slug: str):
     db.session.commit()
     flash(_("This is your own copy: change anything, then share it if you like."), "success")
     return redirect(url_for("authoring.edit", own_slug=own.slug), 303)
-
 
 
 bp.add_app_template_global(urls.module_url, "module_url")

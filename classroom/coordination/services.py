@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import func
 
 from ..accounts.models import School, User, new_session_token
-from ..extensions import db
 from ..authoring.store import school_modules
+from ..extensions import db
 from .models import Assignment, SchoolClass
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -232,9 +232,7 @@ def split_handouts(
             chunks.append([])
         if chunks:
             chunks[-1].append(line)
-    return tuple(
-        Handout(chunk[0][3:].strip(), render("\n".join(chunk))) for chunk in chunks
-    )
+    return tuple(Handout(chunk[0][3:].strip(), render("\n".join(chunk))) for chunk in chunks)
 
 
 def _build_packs(folder: Path) -> dict[str, tuple[Handout, ...]]:

@@ -20,9 +20,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.decorators import require_role
+from ..accounts.forms import EmptyForm
 from ..authoring.store import module_for, module_of_run
 from ..authoring.urls import module_url
-from ..accounts.forms import EmptyForm
 from ..converters import MAX_ID
 from ..coordination.models import Assignment
 from ..coordination.services import assignment_for_teacher
