@@ -13,6 +13,7 @@ from classroom.authoring.models import OwnModule
 from classroom.authoring.skeleton import KINDS
 from classroom.extensions import db
 
+NO_PROBLEMS = "Geen problemen: je kunt deze module delen en starten."
 KIND_WORDS = {"play": "voorstelling", "film": "film", "book": "boek", "excursion": "excursie",
               "news": "nieuws"}  # fmt: skip
 
@@ -97,7 +98,7 @@ def own(app, slug):
 def test_guided_start_gives_a_module_without_problems_for_each_kind(app, teacher, kind):
     slug = start_module(teacher, kind=kind, name="")
     page = teacher.client.get(f"/modules/{slug}/edit")
-    assert "No problems: this module can be shared and started." in page.text
+    assert NO_PROBLEMS in page.text
     detail = teacher.client.get(f"/modules/{slug}")
     assert detail.status_code == 200
     assert KIND_WORDS[kind] in detail.text
@@ -144,7 +145,7 @@ def test_the_editor_saves_every_field_it_shows_and_reads_them_back(app, teacher)
     fields, page = editor_fields(teacher, slug)
     for name, value in changes.items():
         assert fields.get(name) == value, name
-    assert "No problems" in page
+    assert NO_PROBLEMS in page
     files = own(app, slug).files
     assert "title: Nagesprek over de film" in files["nl.md"]
     assert "correct: 1" in files["en.md"]  # the editor counts options from 1, the file from 0
@@ -161,7 +162,7 @@ def test_a_problem_is_shown_at_its_field_and_in_the_summary_and_saving_still_wor
     assert re.search(r'id="phase-0-minutes"[^>]*aria-describedby="phase-0-minutes-error"', page)
     assert 'id="nl-summary-error"' in page
     assert 'href="#phase-0-minutes"' in page and 'href="#nl-summary"' in page
-    assert "minutes must be a whole number" in page or "minuten" in page
+    assert "minutes must be a whole number" in page or "minuten moet" in page
     assert "veertig" in own(app, slug).files["nl.md"]
     # With problems it can be neither shared nor started.
     assert teacher.client.post(f"/modules/{slug}/share").status_code == 303
@@ -266,10 +267,7 @@ def test_a_deleted_teachers_shared_modules_stay_and_drafts_go(app, teacher, coll
     assert kept is not None and kept.author_id is None
     page = colleague.client.get(f"/modules/{shared}")
     assert page.status_code == 200
-    assert (
-        "a former colleague" in colleague.client.get("/modules/").text
-        or "collega" in colleague.client.get("/modules/").text
-    )
+    assert "een oud-collega" in colleague.client.get("/modules/").text
 
 
 # --- copies, zips ------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 import pytest
 from conftest import run_info
-from test_authoring import editor_fields, own, post_editor, start_module
+from test_authoring import NO_PROBLEMS, editor_fields, own, post_editor, start_module
 from test_xss import PAYLOADS, assert_escaped
 
 LIST_AREAS = ("-goals", "-options", "-ask")
@@ -39,7 +39,7 @@ def test_every_field_of_an_own_module_is_escaped_on_every_page(app, teacher, stu
     assert len(added) == 2
     post_editor(teacher, slug, dict.fromkeys(added, f"{payload}\n\n*{payload}*"))
     editor = teacher.client.get(f"/modules/{slug}/edit").text
-    assert "No problems" in editor, editor[editor.find("problems-heading") :][:2000]
+    assert NO_PROBLEMS in editor, editor[editor.find("problems-heading") :][:2000]
     assert_escaped(editor, "the editor")
     fields, _page = editor_fields(teacher, slug)
     preview = post_editor(teacher, slug, {}, action="preview")

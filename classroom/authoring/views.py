@@ -101,10 +101,13 @@ def detail(own_slug: str):
     found = store.checked(own)
     if found.module is None:
         return render_template("authoring/broken.html", own=own, problems=found.errors), 200
-    text = found.module.text(str(get_locale()))
+    language = str(get_locale())
+    text = found.module.text(language)
+    origin = get_library().get(own.origin) if own.origin else None
     return render_template(
         "authoring/detail.html",
         own=own,
+        origin_title=origin.text(language).title if origin else own.origin,
         lesson=text,
         module=found.module,
         ground_rules=get_library().ground_rules.get(text.language),
