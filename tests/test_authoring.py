@@ -418,3 +418,93 @@ def test_a_film_module_written_shared_assigned_answered_and_seen_in_the_school_r
     assert "Voor- en nagesprek bij Wonder" in citizenship.text
     assert "equality" in citizenship.text or "gelijkwaardigheid" in citizenship.text.lower()
     assert stranger.client.get(f"/modules/{slug}").status_code == 404
+
+
+# --- every checker message lands at a field ----------------------------------------------
+
+LONG = "x" * 700
+CHECKER_CASES = [
+    ({"nl-title": ""}, "nl-title"),
+    ({"en-title": LONG[:130]}, "en-title"),
+    ({"nl-summary": LONG[:250]}, "nl-summary"),
+    ({"en-duration_note": LONG[:250]}, "en-duration_note"),
+    ({"themes": []}, "themes"),
+    ({"levels": []}, "levels"),
+    ({"years": []}, "years"),
+    ({"values": []}, "values"),
+    ({"nl-goals": "Eén doel"}, "nl-goals"),
+    ({"duration": "91"}, "duration"),
+    ({"duration": "lang"}, "duration"),
+    ({"phase-0-key": "Bad Key"}, "phase-0-key"),
+    ({"phase-1-key": "pre"}, "phase-1-key"),
+    ({"phase-0-minutes": "-1"}, "phase-0-minutes"),
+    ({"phase-0-minutes": "10", "duration": "55"}, "nl-phase-0-guide"),
+    ({"phase-1-minutes": "35", "phase-0-minutes": "37", "duration": "72"}, "duration"),
+    ({"nl-phase-0-title": ""}, "nl-phase-0-title"),
+    ({"en-phase-1-projector": LONG}, "en-phase-1-projector"),
+    ({"nl-phase-0-guide": ""}, "nl-phase-0-guide"),
+    ({"nl-phase-0-guide": "Zonder stappen"}, "nl-phase-0-guide"),
+    ({"en-phase-1-guide": "- a\n  - b"}, "en-phase-1-guide"),
+    ({"nl-phase-1-guide": "Zie https://www.scribd.com/doc/1"}, "nl-phase-1-guide"),
+    ({"nl-phase-1-guide": "Deel de kaartjes uit het lespakket uit."}, "nl-phase-1-guide"),
+    ({"poll-0-key": ""}, "poll-0-key"),
+    ({"poll-1-key": "expect"}, "poll-1-key"),
+    ({"poll-1-phase": "elders"}, "poll-1-phase"),
+    ({"poll-1-type": "quiz"}, "poll-1-type"),
+    ({"nl-poll-1-options": "Alleen"}, "nl-poll-1-options"),
+    ({"nl-poll-1-options": "Twee\nTwee"}, "nl-poll-1-options"),
+    ({"nl-poll-1-options": "a\n" + LONG[:90]}, "nl-poll-1-options"),
+    ({"en-poll-1-options": "a\nb\nc", "en-poll-5-options": "a\nb\nc"}, "en-poll-1-options"),
+    ({"poll-1-correct": "9"}, "poll-1-correct"),
+    ({"nl-poll-1-question": ""}, "nl-poll-1-question"),
+    ({"nl-poll-0-question": LONG[:250]}, "nl-poll-0-question"),
+    ({"nl-poll-2-scale-low": ""}, "nl-poll-2-scale"),
+    ({"nl-poll-2-ask": ""}, "nl-poll-2-ask"),
+    ({"nl-poll-2-ask": "a\nb\nc\nd\ne"}, "nl-poll-2-ask"),
+    ({"nl-poll-2-split": ""}, "nl-poll-2-split"),
+    ({"en-poll-2-alone": LONG}, "en-poll-2-alone"),
+    ({"nl-poll-3-split": "Praat erover.", "nl-poll-3-unanimous": "Goed zo."}, "nl-poll-3-ask"),
+    ({"nl-poll-3-alone": "Vraag wie dat was."}, "nl-poll-3-alone"),
+    ({"poll-5-compare_to": "stayed"}, "poll-5-compare_to"),
+    ({"poll-5-compare_to": "expect"}, "poll-5-compare_to"),
+    ({"poll-7-compare_to": "feel-post"}, "poll-7-compare_to"),
+    ({"poll-7-compare_to": "feel-pre"}, "poll-7-compare_to"),
+    ({"nl-poll-5-question": "Anders gevraagd?"}, "poll-5-compare_to"),
+    ({"nl-section-preparation-body": "Lees het boek."}, "nl-section-preparation-body"),
+    ({"nl-section-sources-body": "- Iemand, *Boek*."}, "nl-section-sources-body"),
+    ({"en-section-tips-body": ""}, "en-section-tips-body"),
+]
+
+
+def placed_problems(page):
+    """The fields the summary links to, and whether any problem has no field."""
+    summary = page.split('id="problems"', 1)[1].split("</section>", 1)[0]
+    items = re.findall(r"<li>(.*?)</li>", summary, re.DOTALL)
+    fields = [re.match(r'<a href="#([^"]+)">', item) for item in items]
+    return [m[1] for m in fields if m], [item for item, m in zip(items, fields) if not m]
+
+
+@pytest.mark.parametrize(("changes", "field"), CHECKER_CASES)
+def test_every_checker_problem_is_shown_at_the_field_it_concerns(app, teacher, changes, field):
+    slug = start_module(teacher, name="")
+    post_editor(teacher, slug, changes)
+    _fields, page = editor_fields(teacher, slug)
+    fields, unplaced = placed_problems(page)
+    assert field in fields, fields
+    assert not unplaced
+    for name in fields:
+        assert f'id="{name}-error"' in page, name
+        assert re.search(rf'id="{name}"[^>]*aria-describedby="[^"]*{name}-error', page), name
+
+
+def test_a_module_with_too_few_questions_or_no_phases_says_so_at_the_list(app, teacher):
+    slug = start_module(teacher, name="")
+    for index in range(8, 2, -1):
+        post_editor(teacher, slug, {}, action=f"poll-{index}-remove")
+    _fields, page = editor_fields(teacher, slug)
+    assert "polls" in placed_problems(page)[0]
+    assert 'id="polls-error"' in page
+    post_editor(teacher, slug, {}, action="phase-1-remove")
+    post_editor(teacher, slug, {}, action="phase-0-remove")
+    _fields, page = editor_fields(teacher, slug)
+    assert "phases" in placed_problems(page)[0]

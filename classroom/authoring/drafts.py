@@ -8,6 +8,7 @@ reading parsed files gives it back, so the library's checker, renderer and archi
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import yaml
@@ -16,6 +17,7 @@ from ..lessons.checks import LANGUAGES
 from ..lessons.parsing import LessonFile, as_mapping
 
 FIXED_HEAD = ("preparation", "not-ready")
+SECTION_ID = re.compile(r"^[a-z0-9-]+$")
 CHOICE_TYPES = ("single", "multiple", "ranking")
 PROMPTS = ("split", "unanimous", "alone")
 
@@ -129,6 +131,11 @@ def _front(draft: dict[str, Any], language: str) -> dict[str, Any]:
     return front
 
 
+def section_id(key: str, index: int) -> str:
+    """The guide section id of a phase: its key, or a stand-in while the key is not valid."""
+    return key if SECTION_ID.match(key) else f"phase-{index + 1}"
+
+
 def _heading(title: str, section_id: str) -> str:
     title = " ".join(str(title).split()) or section_id
     return f"## {title} {{#{section_id}}}"
@@ -150,8 +157,14 @@ def write_file(draft: dict[str, Any], language: str) -> str:
     head = [s for s in sections if s["id"] in FIXED_HEAD]
     tail = [s for s in sections if s["id"] not in FIXED_HEAD]
     phase_sections = [
-        {"id": phase["key"], "title": phase_words["guide_title"], "body": phase_words["guide"]}
-        for phase, phase_words in zip(draft["phases"], words["phases"], strict=True)
+        {
+            "id": section_id(phase["key"], index),
+            "title": phase_words["guide_title"],
+            "body": phase_words["guide"],
+        }
+        for index, (phase, phase_words) in enumerate(
+            zip(draft["phases"], words["phases"], strict=True)
+        )
     ]
     parts = [f"---\n{front}---"]
     for section in (*head, *phase_sections, *tail):
@@ -242,7 +255,7 @@ def _read_words(lesson: LessonFile, phase_count: int, poll_count: int) -> dict[s
     phase_keys = set()
     for index in range(phase_count):
         phase = phases[index] if index < len(phases) else {}
-        key = _text(phase.get("key"))
+        key = section_id(_text(phase.get("key")), index)
         phase_keys.add(key)
         guide = sections.get(key)
         words["phases"].append({

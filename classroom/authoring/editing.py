@@ -14,7 +14,7 @@ from typing import Any
 
 from ..lessons.checks import LANGUAGES, Problem
 from ..lessons.parsing import LessonFile, as_mapping
-from .drafts import PROMPTS, empty_poll_text, with_languages
+from .drafts import PROMPTS, empty_poll_text, section_id, with_languages
 
 MAX_PHASES = 12
 MAX_POLLS = 40
@@ -244,7 +244,9 @@ def field_lines(lesson: LessonFile, language: str) -> list[tuple[int, str]]:
             for key in ("ask", *PROMPTS):
                 add(discuss, key, f"{{l}}-poll-{{i}}-{key}", i)
     phase_index = {
-        phase.get("key"): i for i, phase in enumerate(phases) if as_mapping(phase) is not None
+        section_id(str(phase.get("key")), i): i
+        for i, phase in enumerate(phases)
+        if as_mapping(phase) is not None
     }
     for section in lesson.sections:
         if section.id in phase_index:

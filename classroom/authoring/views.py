@@ -132,13 +132,7 @@ def pack(own_slug: str, language: str):
         )
 
 
-def _stored_draft(own: OwnModule) -> tuple[dict, dict, list]:
-    """The draft of the stored files, the parsed files and the checker's problems."""
-    lessons, problems = services.check(own.slug, own.files)
-    return drafts.read_draft(own.slug, lessons), lessons, problems
-
-
-def _render_editor(own, draft, status=200, previews=None, focus=None):
+def _render_editor(own, draft, status=200, previews=None):
     files = drafts.write_files(draft, own.files)
     lessons, problems = services.check(own.slug, files)
     by_field, listed = editing.place_problems(problems, lessons)
@@ -151,7 +145,6 @@ def _render_editor(own, draft, status=200, previews=None, focus=None):
             listed=listed,
             errors=sum(1 for p in problems if not p.warning),
             previews=previews,
-            focus=focus,
             form=EmptyForm(),
             themes=THEMES,
             levels=LEVELS,
@@ -168,8 +161,10 @@ def _render_editor(own, draft, status=200, previews=None, focus=None):
 def edit(own_slug: str):
     """The editor of the whole module, with every checker problem at its field; author only."""
     own = _authored_or_404(own_slug)
-    draft, _lessons, _problems = _stored_draft(own)
-    return _render_editor(own, draft, focus=request.args.get("focus"))
+    lessons, problems = services.check(own.slug, own.files)
+    if not lessons:  # no file can be read at all: nothing to put in the fields
+        return render_template("authoring/broken.html", own=own, problems=problems)
+    return _render_editor(own, drafts.read_draft(own.slug, lessons))
 
 
 @bp.post("/<own_slug>/edit")
@@ -178,8 +173,10 @@ def update(own_slug: str):
     own = _authored_or_404(own_slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    current, _lessons, _problems = _stored_draft(own)
-    draft = editing.read_form(request.form, current)
+    lessons, _problems = services.check(own.slug, own.files)
+    if not lessons:
+        abort(409)
+    draft = editing.read_form(request.form, drafts.read_draft(own.slug, lessons))
     action = request.form.get("action", "save")
     if action == "preview":
         return _render_editor(own, draft, previews=_previews(draft))
