@@ -481,7 +481,9 @@ def placed_problems(page):
     summary = page.split('id="problems"', 1)[1].split("</section>", 1)[0]
     items = re.findall(r"<li>(.*?)</li>", summary, re.DOTALL)
     fields = [re.match(r'<a href="#([^"]+)">', item) for item in items]
-    return [m[1] for m in fields if m], [item for item, m in zip(items, fields) if not m]
+    return [m[1] for m in fields if m], [
+        item for item, m in zip(items, fields, strict=True) if not m
+    ]
 
 
 @pytest.mark.parametrize(("changes", "field"), CHECKER_CASES)
