@@ -133,9 +133,12 @@ def test_a_teacher_keeps_a_bounded_number_of_questions(app, teacher):
     with app.app_context():
         db.session.add_all(
             SavedQuestion(
-                teacher_id=teacher.user["id"], language="nl", type="text",
-                content={"question": f"Vraag {n}"}, correct=None,
-            )  # fmt: skip
+                teacher_id=teacher.user["id"],
+                language="nl",
+                type="text",
+                content={"question": f"Vraag {n}"},
+                correct=None,
+            )
             for n in range(MAX_SAVED)
         )
         db.session.commit()

@@ -240,9 +240,7 @@ class SavedQuestion(db.Model):
     """A teacher's own question, kept for their next classes; the teacher's alone."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    teacher_id: Mapped[int] = mapped_column(
-        ForeignKey("user.id", ondelete="CASCADE"), index=True
-    )
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     language: Mapped[str] = mapped_column(String(5))
     type: Mapped[str] = mapped_column(String(10))
     # The wording as a run stores it (`OwnQuestionForm.content`).
