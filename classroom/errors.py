@@ -1,14 +1,18 @@
 """Error pages: a clear message in the user's language, never a stack trace."""
 
+import math
 import sqlite3
+import time
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
+from .extensions import db, limiter
 
 
 class QuietFlask(Flask):
@@ -24,6 +28,7 @@ class QuietFlask(Flask):
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(RateLimitExceeded, _too_many_attempts)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(500, _server_error)
     app.register_error_handler(OperationalError, _database_busy)
@@ -45,7 +50,7 @@ def _titles() -> dict[int, str]:
         410: _("This is no longer available."),
         413: _("That was too much data."),
         503: _("It is very busy right now. Try again in a moment."),
-        429: _("Too many attempts. Wait a moment and try again."),
+        429: _("Too many attempts"),
     }
 
 
@@ -92,6 +97,26 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     return render_error(
         400, _("The form had expired or was sent twice. Go back, reload the page and try again.")
     )
+
+
+def _too_many_attempts(error: RateLimitExceeded) -> tuple[str, int]:
+    """Say how long to wait: a minute is not the same as the rest of the day."""
+    limit = limiter.current_limit
+    seconds = limit.reset_at - time.time() if limit is not None else 60
+    minutes = max(1, math.ceil((seconds - 1) / 60))  # reset_at is rounded up to a second
+    if minutes <= 90:
+        message = ngettext(
+            "Try again in %(num)d minute.",
+            "Try again in %(num)d minutes.",
+            minutes,
+        )
+    else:
+        message = ngettext(
+            "Try again in %(num)d hour.",
+            "Try again in %(num)d hours.",
+            math.ceil(minutes / 60),
+        )
+    return render_error(429, message)
 
 
 def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:

@@ -108,8 +108,9 @@ RUN_ENDPOINTS = (
     "answer_mode", "tally", "store_tally", "booth_start", "booth_open", "booth_end",
 )  # fmt: skip
 MATRIX.update({f"polls.{name}": OWN_RUN for name in RUN_ENDPOINTS})
-# The owner reaches it; the made-up answer id is then refused as unknown.
-MATRIX["polls.moderate"] = {**OWN_RUN, "teacher": "any"}
+# The owner reaches them; the made-up answer or saved question id is then refused as unknown.
+for name in ("moderate", "add_saved_question", "forget_saved_question"):
+    MATRIX[f"polls.{name}"] = {**OWN_RUN, "teacher": "any"}
 
 
 def test_every_route_has_an_entry_in_the_matrix(app):
@@ -174,6 +175,7 @@ def world(app, make_user, make_class, student):
         "user_id": other_teacher_user["id"], "assignment_id": assignment_id, "slug": "sample",
         "token": "not-a-real-invitation", "answer_id": "00000000-0000-0000-0000-000000000000",
         "action": "open", "filename": "css/app.css", "own_slug": own_slugs[0],
+        "saved_id": 999999,
     }  # fmt: skip
     spare_modules = {"authoring.delete": own_slugs[1]}
     return clients, values, spare_runs, spare_modules

@@ -2,14 +2,15 @@
 
 import uuid
 
-from flask import abort, g, redirect, render_template
+from flask import abort, flash, g, redirect, render_template
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..coordination.exports import csv_response, export_filename
 from ..errors import render_error
 from ..extensions import db
 from ..timeutil import as_utc
-from . import answers, flow, services
+from . import answers, flow, saved_questions, services
 from .forms import OwnQuestionForm
 from .views import back_to, bp, question_or_404, render_detail, view_model
 
@@ -42,11 +43,52 @@ def add_question(run_id: int):
     form = OwnQuestionForm()
     if not form.validate_on_submit():
         return render_detail(form, 400)
+    kind, content, correct = form.type.data, form.content(), form.correct_index()
+    services.add_question(g.run, _current_phase(), kind, content, correct)
+    if form.keep.data and not saved_questions.save_question(
+        current_user, g.run.language, kind, content, correct
+    ):
+        flash(_too_many_saved(), "error")
+    db.session.commit()
+    return redirect(back_to(g.run), 303)
+
+
+def _current_phase() -> str:
     step = flow.current_step(g.run)
     phases = flow.phases(g.run, g.run.language)
-    phase = step.phase or (phases[0]["key"] if phases else "own")
-    services.add_question(g.run, phase, form.type.data, form.content(), form.correct_index())
+    return step.phase or (phases[0]["key"] if phases else "own")
+
+
+def _too_many_saved() -> str:
+    return _(
+        "The question was added, but not saved: you keep at most %(most)d questions. "
+        "Forget one you no longer use.",
+        most=saved_questions.MAX_SAVED,
+    )
+
+
+@bp.post("/<int:run_id>/questions/saved/<int:saved_id>")
+def add_saved_question(run_id: int, saved_id: int):
+    """Add one of the teacher's saved questions to the current phase."""
+    if not g.run.is_open:
+        return render_error(409, _("This lesson has ended."))
+    saved = saved_questions.own_saved_question(current_user, saved_id)
+    if saved is None or saved.language != g.run.language:
+        abort(404)
+    services.add_question(g.run, _current_phase(), saved.type, saved.content, saved.correct)
     db.session.commit()
+    return redirect(back_to(g.run), 303)
+
+
+@bp.post("/<int:run_id>/questions/saved/<int:saved_id>/forget")
+def forget_saved_question(run_id: int, saved_id: int):
+    """Stop keeping a saved question (questions already added to lessons stay)."""
+    saved = saved_questions.own_saved_question(current_user, saved_id)
+    if saved is None:
+        abort(404)
+    db.session.delete(saved)
+    db.session.commit()
+    flash(_("The question is no longer saved."), "info")
     return redirect(back_to(g.run), 303)
 
 

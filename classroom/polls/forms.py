@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     IntegerField,
     SelectChoice,
@@ -101,6 +102,7 @@ class OwnQuestionForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=8)],
     )
     answer = IntegerField(_l("The real figure (optional)"), validators=[Optional()])
+    keep = BooleanField(_l("Also save it for my next classes"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -234,3 +234,21 @@ class SchoolRelease(db.Model):
     number: Mapped[int] = mapped_column(default=1)
     # Per question key: the runs it counts, its totals and its figures.
     questions: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SavedQuestion(db.Model):
+    """A teacher's own question, kept for their next classes; the teacher's alone."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(5))
+    type: Mapped[str] = mapped_column(String(10))
+    # The wording as a run stores it (`OwnQuestionForm.content`).
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    correct: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+    @property
+    def question(self) -> str:
+        """The question as the teacher wrote it."""
+        return self.content["question"]

@@ -29,7 +29,7 @@ from ..coordination.services import assignment_for_teacher
 from ..errors import render_error
 from ..extensions import db
 from ..lessons.content import get_library
-from . import answers, flow, services
+from . import answers, flow, saved_questions, services
 from .forms import JoinLimitForm, OwnQuestionForm, StartRunForm, teachable_classes
 from .models import Question, Run
 from .presenting import screen
@@ -213,6 +213,7 @@ def render_detail(question_form: OwnQuestionForm, status: int = 200):
         queues=queues,
         pending=pending,
         question_form=question_form,
+        saved=saved_questions.saved_questions(current_user, run.language) if run.is_open else [],
         limit_form=JoinLimitForm(formdata=None, limit=run.join_limit),
         **screen(run, context["results"]),
         **context,
