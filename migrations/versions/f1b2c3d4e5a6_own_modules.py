@@ -1,7 +1,7 @@
 """modules written by teachers
 
 Revision ID: f1b2c3d4e5a6
-Revises: e5a7c9d1f2b3
+Revises: 7aa9fc5845e3
 Create Date: 2026-11-30 21:45:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f1b2c3d4e5a6'
-down_revision = 'e5a7c9d1f2b3'
+down_revision = '7aa9fc5845e3'
 branch_labels = None
 depends_on = None
 
