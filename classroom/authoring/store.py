@@ -85,7 +85,8 @@ def authored_by(user: User, slug: str) -> OwnModule | None:
 
 def modules_for(user: User) -> list[OwnModule]:
     """The own modules the user may see, newest change first."""
-    return list(db.session.scalars(_visible(user).order_by(OwnModule.updated_at.desc())))
+    query = _visible(user).options(db.selectinload(OwnModule.author))
+    return list(db.session.scalars(query.order_by(OwnModule.updated_at.desc())))
 
 
 def module_for(user: User, slug: str) -> Module | None:
