@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from . import rules
-from .parsing import LessonFile, LessonSyntaxError, LineDict, as_mapping, parse_lesson_file
+from .parsing import (
+    LessonFile,
+    LessonSyntaxError,
+    LineDict,
+    as_mapping,
+    decode_text,
+    parse_lesson_text,
+)
 
 LANGUAGES = ("nl", "en")
 THEMES = (
@@ -83,15 +90,27 @@ class _Reporter:
 
 
 def check_file(path: Path) -> tuple[LessonFile | None, list[Problem]]:
-    """Parse and check one language file on its own."""
+    """Parse and check one language file of a module folder on its own."""
+    return check_text(path, path.read_bytes(), path.parent.name)
+
+
+def check_text(
+    path: Path, text: str | bytes, slug: str, *, slug_source: str = "folder"
+) -> tuple[LessonFile | None, list[Problem]]:
+    """Parse and check one language text on its own; `path` names it in the problems.
+
+    `slug_source` says what the front matter's slug must match: the folder's name or the
+    module's slug given by the caller (the messages differ).
+    """
     report = _Reporter(path)
     try:
-        lesson = parse_lesson_file(path)
+        text = decode_text(text) if isinstance(text, bytes) else text
+        lesson = parse_lesson_text(text, path)
     except LessonSyntaxError as error:
         report.at(error.line, error.message)
         return None, report.problems
     report.lesson = lesson
-    _check_front(report, lesson.front, path.parent.name)
+    _check_front(report, lesson.front, slug, slug_source)
     _check_sections(report, lesson)
     language = path.stem
     if language in LANGUAGES:
@@ -99,7 +118,7 @@ def check_file(path: Path) -> tuple[LessonFile | None, list[Problem]]:
         report.findings(rules.check_preparation(lesson, language))
     sources = next((s for s in lesson.sections if s.id == "sources"), None)
     report.findings(rules.check_sources(sources))
-    report.findings(rules.check_links(path.read_text(encoding="utf-8").splitlines()))
+    report.findings(rules.check_links(text.splitlines()))
     return lesson, report.problems
 
 
@@ -143,11 +162,15 @@ def _words(report: _Reporter, mapping: LineDict, key: str, allowed: tuple, what:
             )
 
 
-def _check_front(report: _Reporter, front: LineDict, folder: str) -> None:
+def _check_front(report: _Reporter, front: LineDict, slug: str, slug_source: str) -> None:
     required = LESSON_FIELDS - OPTIONAL_LESSON_FIELDS
     _check_fields(report, front, LESSON_FIELDS, required, "the lesson")
-    if "slug" in front and front["slug"] != folder:
-        report.front(front, "slug", f"slug '{front['slug']}' differs from the folder '{folder}'")
+    if "slug" in front and front["slug"] != slug:
+        if slug_source == "folder":
+            message = f"slug '{front['slug']}' differs from the folder '{slug}'"
+        else:
+            message = f"slug '{front['slug']}' differs from the module's slug '{slug}'"
+        report.front(front, "slug", message)
     _text(report, front, "title", 120, "the lesson")
     _text(report, front, "summary", 200, "the lesson")
     _text(report, front, "duration_note", 200, "the lesson")
@@ -445,49 +468,116 @@ def _keys(value: Any) -> list[Any]:
     return [item.get("key") for item in _mappings(value)]
 
 
+def module_file_names(languages: tuple[str, ...] = LANGUAGES) -> tuple[str, ...]:
+    """Return the file names a module may hold: a guide and a pack per language."""
+    return (*(f"{language}.md" for language in languages),
+            *(f"pack.{language}.md" for language in languages))  # fmt: skip
+
+
 def check_module_folder(folder: Path) -> tuple[dict[str, LessonFile], list[Problem]]:
-    """Check both language files of a module and their agreement."""
+    """Check both language files of a module folder, their agreement and the pack."""
+    files = {
+        name: (folder / name).read_bytes()
+        for name in module_file_names()
+        if (folder / name).is_file()
+    }
+    return _check_module(folder.name, files, folder, LANGUAGES, "folder")
+
+
+def check_module_files(
+    slug: str, files: dict[str, str], *, languages: tuple[str, ...] | None = None
+) -> tuple[dict[str, LessonFile], list[Problem]]:
+    """Check a module given as texts by file name (`nl.md`, `en.md`, `pack.nl.md`, ...).
+
+    `languages` lists the languages the module must have; None asks for at least one.
+    Every language file present is checked, and when two are present they must agree.
+    Problems name the bare file name (`nl.md`) and the line in that file.
+    """
+    allowed = module_file_names()
+    problems = [
+        Problem(name, 1, f"unknown file '{name}': a module holds only {', '.join(allowed)}")
+        for name in sorted(files)
+        if name not in allowed
+    ]
+    known: dict[str, str | bytes] = {name: files[name] for name in allowed if name in files}
+    found, more = _check_module(slug, known, Path(), languages, "module")
+    return found, problems + more
+
+
+def _check_module(
+    slug: str,
+    files: dict[str, str | bytes],
+    folder: Path,
+    languages: tuple[str, ...] | None,
+    slug_source: str,
+) -> tuple[dict[str, LessonFile], list[Problem]]:
     problems: list[Problem] = []
-    files: dict[str, LessonFile] = {}
-    for language in LANGUAGES:
-        path = folder / f"{language}.md"
-        if not path.is_file():
+    lessons: dict[str, LessonFile] = {}
+    present = [language for language in LANGUAGES if f"{language}.md" in files]
+    for language in languages or ():
+        if language not in present:
+            path = folder / f"{language}.md"
             problems.append(Problem(str(path), 1, f"missing file: every module needs {path.name}"))
-            continue
-        lesson, found = check_file(path)
+    if languages is None and not present:
+        names = " or ".join(f"{language}.md" for language in LANGUAGES)
+        path = folder / f"{LANGUAGES[0]}.md"
+        problems.append(Problem(str(path), 1, f"missing file: a module needs {names}"))
+    for language in present:
+        name = f"{language}.md"
+        lesson, found = check_text(folder / name, files[name], slug, slug_source=slug_source)
         problems += found
         if lesson is not None:
-            files[language] = lesson
+            lessons[language] = lesson
     errors = [problem for problem in problems if not problem.warning]
-    if not errors and len(files) == len(LANGUAGES):
-        problems += check_translations(files["nl"], files["en"])
-    problems += check_pack(folder, files)
-    return files, problems
+    if not errors and len(lessons) == len(LANGUAGES):
+        problems += check_translations(lessons["nl"], lessons["en"])
+    packs = {
+        language: files[f"pack.{language}.md"]
+        for language in LANGUAGES
+        if f"pack.{language}.md" in files
+    }
+    required = [language for language in LANGUAGES if language in (*present, *(languages or ()))]
+    problems += _check_packs(folder, packs, lessons, required)
+    return lessons, problems
 
 
-def check_pack(folder: Path, files: dict[str, LessonFile]) -> list[Problem]:
-    """Check the printable pack: both languages, same handouts, present when the guide needs it."""
+def _check_packs(
+    folder: Path,
+    packs: dict[str, str | bytes],
+    lessons: dict[str, LessonFile],
+    languages: list[str],
+) -> list[Problem]:
+    """Check the printable pack: every language of the module, same handouts, present when
+    the guide needs it, no pack in a language the module lacks."""
     problems = []
-    packs = rules.pack_paths(folder)
     for language in LANGUAGES:
         path = folder / f"pack.{language}.md"
-        if packs and language not in packs:
+        if packs and language in languages and language not in packs:
             problems.append(Problem(str(path), 1, "missing file: a pack needs every language"))
-        lesson = files.get(language)
+        if language in packs and language not in languages:
+            message = f"a pack without its guide: {language}.md is missing"
+            problems.append(Problem(str(path), 1, message))
+        lesson = lessons.get(language)
         if not packs and lesson is not None:
             for line in rules.pack_mentions(lesson, language):
                 message = f"the guide refers to the pack, but {path.name} is missing"
                 problems.append(Problem(str(lesson.path), line, message))
     counts = {}
-    for language, path in packs.items():
-        lines = path.read_text(encoding="utf-8").splitlines()
+    for language, data in packs.items():
+        path = folder / f"pack.{language}.md"
+        try:
+            text = decode_text(data) if isinstance(data, bytes) else data
+        except LessonSyntaxError as error:
+            problems.append(Problem(str(path), error.line, error.message))
+            continue
+        lines = text.splitlines()
         problems += [Problem(str(path), f.line, f.message) for f in rules.check_links(lines)]
         counts[language] = rules.handout_count("\n".join(lines))
         if counts[language] == 0:
             problems.append(Problem(str(path), 1, "a pack needs at least one '## ' handout"))
     if len(set(counts.values())) > 1:
-        message = f"{counts['en']} handouts here, {counts['nl']} in {packs['nl'].name}"
-        problems.append(Problem(str(packs["en"]), 1, message))
+        message = f"{counts['en']} handouts here, {counts['nl']} in pack.nl.md"
+        problems.append(Problem(str(folder / "pack.en.md"), 1, message))
     return problems
 
 

@@ -82,10 +82,20 @@ class LessonSyntaxError(Exception):
 
 def parse_lesson_file(path: Path) -> LessonFile:
     """Split a lesson file into its front matter and guide sections."""
+    return parse_lesson_text(decode_text(path.read_bytes()), path)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a lesson file's bytes as UTF-8, or raise a LessonSyntaxError at line 1."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise LessonSyntaxError(1, f"not UTF-8 text ({error.reason})") from error
+
+
+def parse_lesson_text(text: str, path: Path) -> LessonFile:
+    """Split a lesson text into front matter and guide sections; `path` names it in problems."""
+    lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         raise LessonSyntaxError(1, "the file must start with a '---' line (front matter)")
     try:
