@@ -165,7 +165,9 @@ def _words(report: _Reporter, mapping: LineDict, key: str, allowed: tuple, what:
 def _check_front(report: _Reporter, front: LineDict, slug: str, slug_source: str) -> None:
     required = LESSON_FIELDS - OPTIONAL_LESSON_FIELDS
     _check_fields(report, front, LESSON_FIELDS, required, "the lesson")
-    if "slug" in front and front["slug"] != slug:
+    if "slug" in front and not (isinstance(front["slug"], str) and KEY.match(front["slug"])):
+        report.front(front, "slug", f"slug {front['slug']!r} must match [a-z0-9-]")
+    elif "slug" in front and front["slug"] != slug:
         if slug_source == "folder":
             message = f"slug '{front['slug']}' differs from the folder '{slug}'"
         else:
