@@ -252,5 +252,5 @@ def test_an_encrypted_file_is_refused():
 def test_module_zip_refuses_what_cannot_be_a_module():
     with pytest.raises(ValueError, match="slug"):
         module_zip("../evil", sample())
-    with pytest.raises(ValueError, match="notes.txt"):
+    with pytest.raises(ValueError, match=r"notes\.txt"):
         module_zip("sample", {"nl.md": "x", "notes.txt": "y"})
