@@ -5,13 +5,16 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_LESSONS_DIR
+from flask import session
 
+from classroom.lessons.archive import read_module_zip
 from classroom.lessons.checks import (
     LANGUAGES,
     Problem,
     check_module_files,
     check_module_folder,
 )
+from classroom.lessons.content import get_library
 
 
 @pytest.fixture
@@ -377,3 +380,61 @@ def test_the_folder_check_and_the_text_check_find_the_same_problems(runner, less
     assert sorted(from_texts) == sorted(
         Problem(Path(p.path).name, p.line, p.message, p.warning) for p in from_folder
     )
+
+
+# The editor shows the checker's messages in the teacher's language; the command in English.
+
+
+def broken_sample():
+    files = sample_files("nl.md", "en.md")
+    files["nl.md"] = files["nl.md"].replace("summary: Een les om de app te testen.\n", "")
+    files["nl.md"] = files["nl.md"].replace("    type: multiple", "    type: slider")
+    files["nl.md"] = files["nl.md"].replace("### 1. Meedoen (3 min)", "### 1. Welkom (3 min)")
+    return files
+
+
+def messages_in(app, language=None):
+    with app.test_request_context("/"):
+        if language:
+            session["language"] = language
+        _lessons, problems = check_module_files("sample", broken_sample())
+        archive = read_module_zip(b"not a zip")
+    return [problem.message for problem in sorted(problems + archive.problems)]
+
+
+def test_problems_are_in_dutch_for_a_dutch_teacher(app):
+    messages = messages_in(app)  # Dutch is the default
+    assert messages == messages_in(app, "nl")
+    assert "veld 'summary' ontbreekt in de les" in messages
+    assert any(
+        message.startswith("peiling 'weekend': type 'slider' moet een van (")
+        for message in messages
+    )
+    assert (
+        "de eerste fase heeft een stap van 3 minuten om mee te doen nodig, "
+        "zoals in '### 1. Meedoen (3 min)'" in messages
+    )
+    assert "dit is geen zipbestand" in messages
+
+
+def test_problems_are_in_english_for_an_english_teacher_and_outside_requests(app):
+    messages = messages_in(app, "en")
+    assert "missing field 'summary' in the lesson" in messages
+    assert any(
+        message.startswith("poll 'weekend': type 'slider' must be one of (") for message in messages
+    )
+    assert "this is not a zip file" in messages
+    _lessons, problems = check_module_files("sample", broken_sample())
+    archive = read_module_zip(b"not a zip")
+    assert [problem.message for problem in sorted(problems + archive.problems)] == messages
+    assert str(sorted(problems)[0]).startswith("nl.md:")
+
+
+def test_the_cached_library_logs_in_english_for_a_dutch_request(app, lessons_dir):
+    edit(lessons_dir / "sample" / "nl.md", "summary: Een les om de app te testen.\n", "")
+    with app.test_request_context("/"):
+        session["language"] = "nl"
+        library = get_library()
+        assert [problem.message for problem in library.problems] == [
+            "missing field 'summary' in the lesson"
+        ]

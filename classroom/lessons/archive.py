@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from .checks import KEY, LANGUAGES, Problem, check_module_files, module_file_names
 from .parsing import LessonSyntaxError, parse_lesson_text
+from .wording import _
 
 MAX_TOTAL_BYTES = 1_000_000
 # The zip itself: its files, unpacked, plus room for the zip's own headers.
@@ -92,7 +93,8 @@ def read_module_zip(data: bytes, *, filename: str = "module.zip") -> ModuleArchi
         return ModuleArchive(None, {}, refused.problems)
     slug = folder if folder is not None else _front_slug(files)
     if folder is not None and not KEY.match(folder):
-        problems.append(Problem(filename, 1, f"the folder name '{folder}' must match [a-z0-9-]"))
+        message = _("the folder name '%(folder)s' must match [a-z0-9-]", folder=folder)
+        problems.append(Problem(filename, 1, message))
     if slug is not None and not KEY.match(slug):
         # The checker reports a bad slug in the front matter itself.
         slug = None
@@ -102,16 +104,20 @@ def read_module_zip(data: bytes, *, filename: str = "module.zip") -> ModuleArchi
 
 def _unpack(data: bytes, filename: str) -> tuple[str | None, dict[str, str], list[Problem]]:
     if len(data) > MAX_ARCHIVE_BYTES:
-        message = f"the zip is larger than {_megabytes(MAX_ARCHIVE_BYTES)}"
+        message = _("the zip is larger than %(size)s", size=_megabytes(MAX_ARCHIVE_BYTES))
         raise _refused(filename, message)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise _refused(filename, "this is not a zip file") from None
+        raise _refused(filename, _("this is not a zip file")) from None
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_ENTRIES:
-            message = f"the zip holds {len(entries)} entries, at most {MAX_ENTRIES}"
+            message = _(
+                "the zip holds %(count)s entries, at most %(most)s",
+                count=len(entries),
+                most=MAX_ENTRIES,
+            )
             raise _refused(filename, message)
         entries = [entry for entry in entries if not SKIPPED.search(entry.filename)]
         unsafe = [problem for entry in entries for problem in _unsafe(entry)]
@@ -135,14 +141,15 @@ def _unsafe(entry: zipfile.ZipInfo) -> list[Problem]:
     name = entry.filename
     parts = name.rstrip("/").split("/")
     if name.startswith("/") or DRIVE.match(name) or "\\" in name or "\0" in name:
-        return [Problem(name, 1, "an absolute path or a backslash is not allowed in a zip")]
+        return [Problem(name, 1, _("an absolute path or a backslash is not allowed in a zip"))]
     if any(part in ("", ".", "..") for part in parts):
-        return [Problem(name, 1, "a path with '..', '.' or an empty folder name is not allowed")]
+        message = _("a path with '..', '.' or an empty folder name is not allowed")
+        return [Problem(name, 1, message)]
     mode = entry.external_attr >> 16
     if entry.create_system == UNIX and stat.S_ISLNK(mode):
-        return [Problem(name, 1, "a symbolic link is not allowed in a zip")]
+        return [Problem(name, 1, _("a symbolic link is not allowed in a zip"))]
     if entry.flag_bits & 0x1:
-        return [Problem(name, 1, "an encrypted file cannot be read")]
+        return [Problem(name, 1, _("an encrypted file cannot be read"))]
     return []
 
 
@@ -152,7 +159,11 @@ def _layout(
     """Find the one top folder (None for files at the top) and the files to read."""
     folders = sorted({e.filename.split("/")[0] for e in entries if "/" in e.filename})
     if len(folders) > 1:
-        message = f"the zip must hold one folder, not {len(folders)}: {', '.join(folders)}"
+        message = _(
+            "the zip must hold one folder, not %(count)s: %(folders)s",
+            count=len(folders),
+            folders=", ".join(folders),
+        )
         raise _refused(filename, message)
     folder = folders[0] if folders else None
     depth = 2 if folder else 1
@@ -163,19 +174,25 @@ def _layout(
     for entry in entries:
         if entry.is_dir():
             if entry.filename.rstrip("/") != folder:
-                message = "a module folder holds no folders"
+                message = _("a module folder holds no folders")
                 problems.append(Problem(entry.filename, 1, message))
             continue
         parts = entry.filename.split("/")
         if len(parts) != depth:
-            where = f"in the folder '{folder}'" if folder else "at the top of the zip"
-            message = f"every file must be {where}"
+            if folder:
+                message = _("every file must be in the folder '%(folder)s'", folder=folder)
+            else:
+                message = _("every file must be at the top of the zip")
             problems.append(Problem(entry.filename, 1, message))
         elif parts[-1] not in allowed:
-            message = f"'{parts[-1]}' is not a module file: a module holds {', '.join(allowed)}"
+            message = _(
+                "'%(name)s' is not a module file: a module holds %(allowed)s",
+                name=parts[-1],
+                allowed=", ".join(allowed),
+            )
             problems.append(Problem(entry.filename, 1, message))
         elif parts[-1] in seen:
-            problems.append(Problem(entry.filename, 1, "this file is in the zip twice"))
+            problems.append(Problem(entry.filename, 1, _("this file is in the zip twice")))
         else:
             seen.add(parts[-1])
             wanted.append(entry)
@@ -188,8 +205,10 @@ def _read(
     """Unpack the files within the limits and decode them as UTF-8."""
     declared = sum(entry.file_size for entry in entries)
     if declared > MAX_TOTAL_BYTES:
-        message = (
-            f"the files unpack to {_megabytes(declared)}, at most {_megabytes(MAX_TOTAL_BYTES)}"
+        message = _(
+            "the files unpack to %(size)s, at most %(most)s",
+            size=_megabytes(declared),
+            most=_megabytes(MAX_TOTAL_BYTES),
         )
         raise _refused(filename, message)
     files: dict[str, str] = {}
@@ -197,23 +216,25 @@ def _read(
     total = 0
     for entry in entries:
         if entry.file_size > MAX_RATIO * max(entry.compress_size, 1):
-            message = f"this file unpacks to more than {MAX_RATIO} times its packed size"
+            message = _(
+                "this file unpacks to more than %(ratio)s times its packed size", ratio=MAX_RATIO
+            )
             raise _refused(entry.filename, message)
         try:
             with archive.open(entry) as stream:
                 data = stream.read(MAX_TOTAL_BYTES - total + 1)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError):
-            raise _refused(entry.filename, "this file in the zip is damaged") from None
+            raise _refused(entry.filename, _("this file in the zip is damaged")) from None
         total += len(data)
         if total > MAX_TOTAL_BYTES:
-            message = f"the files unpack to more than {_megabytes(MAX_TOTAL_BYTES)}"
+            message = _("the files unpack to more than %(most)s", most=_megabytes(MAX_TOTAL_BYTES))
             raise _refused(filename, message)
         name = entry.filename.split("/")[-1]
         try:
             files[name] = data.decode("utf-8").removeprefix("\ufeff")
         except UnicodeDecodeError as error:
             line = data[: error.start].count(b"\n") + 1
-            problems.append(Problem(entry.filename, line, "this file is not UTF-8 text"))
+            problems.append(Problem(entry.filename, line, _("this file is not UTF-8 text")))
     return files, problems
 
 
