@@ -1,9 +1,20 @@
 """`flask lessons check` on deliberately broken copies of the sample module."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_LESSONS_DIR
+from flask import session
+
+from classroom.lessons.archive import read_module_zip
+from classroom.lessons.checks import (
+    LANGUAGES,
+    Problem,
+    check_module_files,
+    check_module_folder,
+)
+from classroom.lessons.content import get_library
 
 
 @pytest.fixture
@@ -290,3 +301,140 @@ def test_a_projector_text_that_is_not_text_or_too_long_is_reported(runner, lesso
     code, output = check(runner)
     assert code == 1
     assert "phase 'pre': 'projector' is 601 characters (at most 600)" in output
+
+
+# check_module_files: the same checks on texts that live in the database, one or both languages.
+
+
+def sample_files(*names):
+    folder = SAMPLE_LESSONS_DIR / "sample"
+    names = names or ("nl.md", "en.md", "pack.nl.md", "pack.en.md")
+    return {name: (folder / name).read_text(encoding="utf-8") for name in names}
+
+
+def errors(problems):
+    return [problem for problem in problems if not problem.warning]
+
+
+def test_module_texts_in_both_languages_pass_like_the_folder():
+    lessons, problems = check_module_files("sample", sample_files())
+    assert sorted(lessons) == ["en", "nl"]
+    assert problems == []
+
+
+@pytest.mark.parametrize("names", [("nl.md",), ("en.md",), ("nl.md", "pack.nl.md")])
+def test_a_module_in_one_language_passes_unless_both_are_asked(names):
+    lessons, problems = check_module_files("sample", sample_files(*names))
+    assert problems == [] and len(lessons) == 1
+    _lessons, problems = check_module_files("sample", sample_files(*names), languages=LANGUAGES)
+    missing = "en.md" if names[0] == "nl.md" else "nl.md"
+    assert Problem(missing, 1, f"missing file: every module needs {missing}") in problems
+
+
+def test_a_module_without_any_language_file_is_refused():
+    _lessons, problems = check_module_files("sample", {})
+    assert problems == [Problem("nl.md", 1, "missing file: a module needs nl.md or en.md")]
+
+
+def test_problems_name_the_file_and_its_line():
+    files = sample_files("nl.md", "en.md")
+    files["nl.md"] = files["nl.md"].replace("summary: Een les om de app te testen.\n", "")
+    files["en.md"] = files["en.md"].replace("  - key: word", "  - key: one-word")
+    _lessons, problems = check_module_files("sample", files)
+    assert problems == [Problem("nl.md", 2, "missing field 'summary' in the lesson")]
+    assert str(problems[0]) == "nl.md:2: missing field 'summary' in the lesson"
+    files["nl.md"] = sample_files("nl.md")["nl.md"]
+    _lessons, problems = check_module_files("sample", files)
+    line = files["en.md"].splitlines().index("  - key: one-word") + 1
+    assert Problem("en.md", line, "poll 'one-word' is not in nl.md") in problems
+
+
+def test_the_slug_must_be_the_modules_and_well_formed():
+    _lessons, problems = check_module_files("other", sample_files("nl.md"))
+    assert problems == [Problem("nl.md", 2, "slug 'sample' differs from the module's slug 'other'")]
+    files = {"nl.md": sample_files("nl.md")["nl.md"].replace("slug: sample", "slug: ../x")}
+    _lessons, problems = check_module_files("../x", files)
+    assert problems == [Problem("nl.md", 2, "slug '../x' must match [a-z0-9-]")]
+
+
+def test_unknown_file_names_and_a_pack_without_its_guide_are_refused():
+    files = sample_files("nl.md", "pack.nl.md", "pack.en.md")
+    files["notes.txt"] = "x"
+    _lessons, problems = check_module_files("sample", files)
+    assert problems == [
+        Problem("notes.txt", 1, "unknown file 'notes.txt': a module holds only "
+                "nl.md, en.md, pack.nl.md, pack.en.md"),
+        Problem("pack.en.md", 1, "a pack without its guide: en.md is missing"),
+    ]  # fmt: skip
+
+
+def test_the_folder_check_and_the_text_check_find_the_same_problems(runner, lessons_dir):
+    folder = lessons_dir / "sample"
+    edit(folder / "nl.md", "    type: multiple", "    type: slider")
+    edit(folder / "en.md", "duration: 50", "duration: 60")
+    edit(folder / "pack.en.md", "## Letter to parents", "### Letter to parents")
+    _lessons, from_folder = check_module_folder(folder)
+    files = {path.name: path.read_text(encoding="utf-8") for path in folder.iterdir()}
+    _lessons, from_texts = check_module_files("sample", files, languages=LANGUAGES)
+    assert len(errors(from_folder)) >= 3
+    assert sorted(from_texts) == sorted(
+        Problem(Path(p.path).name, p.line, p.message, p.warning) for p in from_folder
+    )
+
+
+# The editor shows the checker's messages in the teacher's language; the command in English.
+
+
+def broken_sample():
+    files = sample_files("nl.md", "en.md")
+    files["nl.md"] = files["nl.md"].replace("summary: Een les om de app te testen.\n", "")
+    files["nl.md"] = files["nl.md"].replace("    type: multiple", "    type: slider")
+    files["nl.md"] = files["nl.md"].replace("### 1. Meedoen (3 min)", "### 1. Welkom (3 min)")
+    return files
+
+
+def messages_in(app, language=None):
+    with app.test_request_context("/"):
+        if language:
+            session["language"] = language
+        _lessons, problems = check_module_files("sample", broken_sample())
+        archive = read_module_zip(b"not a zip")
+    return [problem.message for problem in sorted(problems + archive.problems)]
+
+
+def test_problems_are_in_dutch_for_a_dutch_teacher(app):
+    messages = messages_in(app)  # Dutch is the default
+    assert messages == messages_in(app, "nl")
+    assert "veld 'summary' ontbreekt in de les" in messages
+    assert any(
+        message.startswith("peiling 'weekend': type 'slider' moet een van (")
+        for message in messages
+    )
+    assert (
+        "de eerste fase heeft een stap van 3 minuten om mee te doen nodig, "
+        "zoals in '### 1. Meedoen (3 min)'" in messages
+    )
+    assert "dit is geen zipbestand" in messages
+
+
+def test_problems_are_in_english_for_an_english_teacher_and_outside_requests(app):
+    messages = messages_in(app, "en")
+    assert "missing field 'summary' in the lesson" in messages
+    assert any(
+        message.startswith("poll 'weekend': type 'slider' must be one of (") for message in messages
+    )
+    assert "this is not a zip file" in messages
+    _lessons, problems = check_module_files("sample", broken_sample())
+    archive = read_module_zip(b"not a zip")
+    assert [problem.message for problem in sorted(problems + archive.problems)] == messages
+    assert str(sorted(problems)[0]).startswith("nl.md:")
+
+
+def test_the_cached_library_logs_in_english_for_a_dutch_request(app, lessons_dir):
+    edit(lessons_dir / "sample" / "nl.md", "summary: Een les om de app te testen.\n", "")
+    with app.test_request_context("/"):
+        session["language"] = "nl"
+        library = get_library()
+        assert [problem.message for problem in library.problems] == [
+            "missing field 'summary' in the lesson"
+        ]

@@ -2,12 +2,15 @@
 
 import csv
 import io
+import re
+from html.parser import HTMLParser
 
 import pytest
 from conftest import Staff, run_info
 from markupsafe import escape
 
 from classroom.extensions import db
+from classroom.lessons.safe_markdown import render_untrusted_markdown
 from classroom.polls import answers
 from classroom.polls.models import Question
 
@@ -20,6 +23,36 @@ PAYLOADS = [
     "{{ 7*7 }}<b>vet</b>",
 ]
 DANGEROUS = ["<script>alert", "<img src=x", "<svg/onload", "<iframe", "<b>vet</b>"]
+# Markdown's own ways in, for text rendered with render_untrusted_markdown.
+MARKDOWN_PAYLOADS = [
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x](&#106;avascript:alert(1))",
+    "[x](java\tscript:alert(1))",
+    "[x]( javascript:alert(1))",
+    "[x](vbscript:msgbox(1))",
+    "[x](//evil.test/steal)",
+    "[x](data:text/html,<script>alert(1)</script>)",
+    '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+    "![x](https://evil.test/t.png)",
+    '![x](https://evil.test/t.png "t"){onerror=alert(1)}',
+    "![x][pixel]\n\n[pixel]: https://evil.test/t.png",
+    "[x][evil]\n\n[evil]: javascript:alert(1)",
+    "<javascript:alert(1)>",
+    "<https://evil.test/x onmouseover=alert(1)>",
+    '<http://a.test/"onmouseover="alert(1)>',
+    "&lt;script&gt;alert(1)&lt;/script&gt; &#60;img src=x onerror=alert(1)&#62;",
+    'Tekst\n{: onclick="alert(1)" style="position:fixed" #login .button }',
+    "[x](https://a.test){onclick=alert(1) style=color:red}",
+    "# Kop {onmouseover=alert(1)}",
+    '<div onclick="alert(1)">\n*blok*\n</div>',
+    "<style>body{display:none}</style>",
+    '<form action="https://evil.test"><input name=p></form>',
+    "<object data=x></object><embed src=x><math><mi>x</mi></math>",
+    "<!-- <script>alert(1)</script> -->",
+    "`<script>alert(1)</script>`",
+    "| <b>a</b> | b |\n|---|---|\n| [c](javascript:alert(1)) | ![d](https://evil.test/d.png) |",
+]
 
 
 def assert_escaped(body: str, where: str) -> None:
@@ -114,3 +147,94 @@ def test_open_answers_cannot_become_spreadsheet_formulas(app, live_run, student,
     cells = [cell for row in csv.reader(io.StringIO(text), delimiter=";") for cell in row]
     assert "'" + formula in cells
     assert formula not in cells
+
+
+class _Tags(HTMLParser):
+    """Collects every start tag with its attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+SAFE_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre",
+    "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "a",
+}  # fmt: skip
+SAFE_LINK = re.compile(r"^(https?://|mailto:|tel:)")
+
+
+def assert_safe_html(html: str) -> None:
+    parser = _Tags()
+    parser.feed(html)
+    parser.close()
+    for tag, attrs in parser.tags:
+        assert tag in SAFE_TAGS, (tag, html)
+        for name in attrs:
+            assert name in {"href", "title", "rel", "start", "align"}, (tag, name, html)
+        if tag == "a":
+            assert attrs["rel"] == "noopener noreferrer nofollow", html
+            assert attrs.get("href") is None or SAFE_LINK.match(attrs["href"]), html
+    assert "<img" not in html and "<script" not in html
+
+
+@pytest.mark.parametrize("payload", PAYLOADS + MARKDOWN_PAYLOADS)
+def test_teachers_markdown_renders_without_scripts_styles_or_images(payload):
+    html = str(render_untrusted_markdown(payload))
+    assert_safe_html(html)
+    assert_escaped(html, "teacher's Markdown")
+
+
+def test_raw_html_shows_as_the_text_typed():
+    html = str(render_untrusted_markdown('<b>vet</b> en <script>alert("x")</script>'))
+    assert html == '<p>&lt;b&gt;vet&lt;/b&gt; en &lt;script&gt;alert("x")&lt;/script&gt;</p>'
+
+
+def test_an_image_becomes_a_link_named_by_its_alt_text():
+    html = str(render_untrusted_markdown("Zie ![de affiche](https://theater.test/affiche.png)."))
+    assert html == (
+        '<p>Zie <a href="https://theater.test/affiche.png" rel="noopener noreferrer nofollow">'
+        "de affiche</a>.</p>"
+    )
+    bare = str(render_untrusted_markdown("![](https://theater.test/a.png)"))
+    assert ">https://theater.test/a.png</a>" in bare and "<img" not in bare
+
+
+def test_a_forbidden_link_keeps_its_text_but_loses_its_address():
+    html = str(render_untrusted_markdown("[klik](javascript:alert(1)) of [bel](tel:+31301234567)"))
+    assert html == (
+        '<p><a rel="noopener noreferrer nofollow">klik</a> of '
+        '<a href="tel:+31301234567" rel="noopener noreferrer nofollow">bel</a></p>'
+    )
+
+
+def test_the_markdown_of_the_library_still_works():
+    text = "\n".join(
+        [
+            "### Na de voorstelling",
+            "",
+            "Een **sterke** en *zachte* zin met `code` en https://example.org/bron.",
+            "",
+            "> Een citaat.",
+            "",
+            "1. een",
+            "2. twee",
+            "",
+            "- los",
+            "",
+            "| Vraag | Minuten |",
+            "|:------|--------:|",
+            "| Start | 5 |",
+        ]
+    )
+    html = str(render_untrusted_markdown(text))
+    assert "<h3>Na de voorstelling</h3>" in html
+    assert "<strong>sterke</strong>" in html and "<em>zachte</em>" in html
+    assert "<code>code</code>" in html
+    assert '<a href="https://example.org/bron" rel="noopener noreferrer nofollow">' in html
+    assert "<blockquote>" in html and "<ol>" in html and "<ul>" in html
+    assert '<th align="left">Vraag</th>' in html and '<td align="right">5</td>' in html
+    assert_safe_html(html)

@@ -12,6 +12,7 @@ from typing import Any
 
 import markdown
 from flask import current_app
+from flask_babel import force_locale
 from markupsafe import Markup
 
 from .checks import (
@@ -279,7 +280,9 @@ def get_library() -> Library:
     """Return the current app's library, loading and rendering it on first use."""
     library = current_app.extensions.get("lesson_library")
     if library is None:
-        library = Library(Path(current_app.config["LESSONS_DIR"]))
+        # Its problems go to the log, in English, whoever's request loads it first.
+        with force_locale("en"):
+            library = Library(Path(current_app.config["LESSONS_DIR"]))
         for problem in library.problems:
             log.warning("lesson problem, module skipped: %s", problem)
         current_app.extensions["lesson_library"] = library

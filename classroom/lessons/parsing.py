@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from .wording import _
+
 SECTION_HEADING = re.compile(r"^## +(?P<title>.+?) *\{#(?P<id>[a-z0-9-]+)\} *$")
 
 
@@ -33,7 +35,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
     mapping.duplicates = []
-    for key_node, _ in node.value:
+    for key_node, _value in node.value:
         line = key_node.start_mark.line + 1
         if key_node.value in mapping.key_lines:
             mapping.duplicates.append((key_node.value, line))
@@ -82,16 +84,27 @@ class LessonSyntaxError(Exception):
 
 def parse_lesson_file(path: Path) -> LessonFile:
     """Split a lesson file into its front matter and guide sections."""
+    return parse_lesson_text(decode_text(path.read_bytes()), path)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a lesson file's bytes as UTF-8, or raise a LessonSyntaxError at line 1."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise LessonSyntaxError(1, f"not UTF-8 text ({error.reason})") from error
+        raise LessonSyntaxError(1, _("not UTF-8 text (%(reason)s)", reason=error.reason)) from error
+
+
+def parse_lesson_text(text: str, path: Path) -> LessonFile:
+    """Split a lesson text into front matter and guide sections; `path` names it in problems."""
+    lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
-        raise LessonSyntaxError(1, "the file must start with a '---' line (front matter)")
+        message = _("the file must start with a '---' line (front matter)")
+        raise LessonSyntaxError(1, message)
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     except StopIteration:
-        raise LessonSyntaxError(1, "the front matter has no closing '---' line") from None
+        raise LessonSyntaxError(1, _("the front matter has no closing '---' line")) from None
     front = _load_front_matter("\n".join(lines[1:end]))
     lesson = LessonFile(path=path, front=front, front_first_line=2)
     _split_sections(lesson, lines, first=end + 1)
@@ -105,9 +118,10 @@ def _load_front_matter(text: str) -> LineDict:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 2 if mark else 1
-        raise LessonSyntaxError(line, f"invalid YAML: {error.problem}") from error
+        message = _("invalid YAML: %(problem)s", problem=error.problem)
+        raise LessonSyntaxError(line, message) from error
     if not isinstance(front, LineDict):
-        raise LessonSyntaxError(2, "the front matter must be a YAML mapping")
+        raise LessonSyntaxError(2, _("the front matter must be a YAML mapping"))
     return front
 
 
@@ -117,7 +131,8 @@ def _split_sections(lesson: LessonFile, lines: list[str], first: int) -> None:
     for number, text in enumerate(lines[first:], start=first + 1):
         match = SECTION_HEADING.match(text)
         if match is None and text.startswith("## "):
-            raise LessonSyntaxError(number, "a '## ' heading needs an id, as in '## Title {#id}'")
+            message = _("a '## ' heading needs an id, as in '## Title {#id}'")
+            raise LessonSyntaxError(number, message)
         if match is None:
             buffer.append((number, text))
             continue

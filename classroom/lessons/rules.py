@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .parsing import LessonFile, Section
+from .wording import _
 
 # Hosts that copy documents without their authors: cite the publisher or the DOI instead.
 DUMP_HOSTS = (
@@ -82,7 +83,9 @@ def check_links(lines: list[str]) -> list[Finding]:
         for url in URL.findall(text):
             host = host_of(url)
             if is_dump_host(host):
-                message = f"link to a document-dump host ({host}): cite the source itself"
+                message = _(
+                    "link to a document-dump host (%(host)s): cite the source itself", host=host
+                )
                 findings.append(Finding(number, message))
     return findings
 
@@ -92,7 +95,7 @@ def check_sources(section: Section | None) -> list[Finding]:
     if section is None:
         return []
     return [
-        Finding(number, "this source has no year", warning=True)
+        Finding(number, _("this source has no year"), warning=True)
         for number, text in section.numbered_lines
         if LIST_ITEM.match(text) and not YEAR.search(text)
     ]
@@ -125,8 +128,12 @@ def check_plan(lesson: LessonFile, language: str) -> list[Finding]:
         findings.append(
             Finding(
                 first_section.line,
-                f"the first phase needs a joining step of {JOIN_MINUTES} minutes, "
-                f"as in '### 1. {join} ({JOIN_MINUTES} min)'",
+                _(
+                    "the first phase needs a joining step of %(minutes)s minutes, "
+                    "as in '### 1. %(join)s (%(minutes)s min)'",
+                    minutes=JOIN_MINUTES,
+                    join=join,
+                ),
             )
         )
     slack = 0
@@ -140,8 +147,13 @@ def check_plan(lesson: LessonFile, language: str) -> list[Finding]:
             findings.append(
                 Finding(
                     section.line,
-                    f"the steps of phase '{phase['key']}' add up to {planned} minutes, "
-                    f"more than its {phase['minutes']}",
+                    _(
+                        "the steps of phase '%(key)s' add up to %(planned)s minutes, "
+                        "more than its %(minutes)s",
+                        key=phase["key"],
+                        planned=planned,
+                        minutes=phase["minutes"],
+                    ),
                 )
             )
         slack += max(phase["minutes"] - planned, 0)
@@ -153,9 +165,14 @@ def check_plan(lesson: LessonFile, language: str) -> list[Finding]:
             findings.append(
                 Finding(
                     line,
-                    f"the plan leaves {slack} minute(s) of slack; leave at least {needed} "
-                    f"({SLACK_PER_50} per 50 minutes) unplanned "
-                    f"or in a '{SLACK_STEP[language]}' step",
+                    _(
+                        "the plan leaves %(slack)s minute(s) of slack; leave at least %(needed)s "
+                        "(%(per_50)s per 50 minutes) unplanned or in a '%(step)s' step",
+                        slack=slack,
+                        needed=needed,
+                        per_50=SLACK_PER_50,
+                        step=SLACK_STEP[language],
+                    ),
                 )
             )
     return findings
@@ -177,8 +194,11 @@ def check_preparation(lesson: LessonFile, language: str) -> list[Finding]:
             findings.append(
                 Finding(
                     section.line,
-                    f"the preparation has no line for answering by '{way}': "
-                    f"add a list item that starts with '**{way}**'",
+                    _(
+                        "the preparation has no line for answering by '%(way)s': "
+                        "add a list item that starts with '**%(way)s**'",
+                        way=way,
+                    ),
                 )
             )
     return findings
@@ -191,9 +211,9 @@ def sensitive_prompt_gaps(discuss: dict) -> list[str]:
     ).lower()
     gaps = []
     if not any(phrase in words for phrase in NOT_EVERYONE):
-        gaps.append("must say 'niet iedereen …' / 'not everyone …'")
+        gaps.append(_("must say 'niet iedereen …' / 'not everyone …'"))
     if not any(route in words for route in PRIVATE_ROUTES):
-        gaps.append("must offer a private route (mentor, vertrouwenspersoon)")
+        gaps.append(_("must offer a private route (mentor, vertrouwenspersoon)"))
     return gaps
 
 

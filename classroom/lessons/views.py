@@ -91,7 +91,9 @@ def pack(slug: str, language: str):
 @click.option("--dir", "lessons_dir", type=click.Path(file_okay=False), default=None)
 def check_command(lessons_dir: str | None) -> None:
     """Validate every module; print file:line: message per problem, exit 1 on any."""
-    library = Library(Path(lessons_dir or current_app.config["LESSONS_DIR"]))
+    # The command speaks English, whatever language a request would have.
+    with force_locale("en"):
+        library = Library(Path(lessons_dir or current_app.config["LESSONS_DIR"]))
     for problem in sorted(library.problems + library.warnings):
         click.echo(str(problem))
     if library.problems:
