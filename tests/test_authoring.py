@@ -109,6 +109,13 @@ def test_guided_start_gives_a_module_without_problems_for_each_kind(app, teacher
     assert "sensitive: true" in module.files["en.md"]
 
 
+def test_a_name_that_is_taken_or_part_of_a_url_gets_another_slug(app, teacher):
+    assert start_module(teacher, name="Sample") != "sample"  # the library's folder
+    assert start_module(teacher, name="Import") != "import"
+    first, second = start_module(teacher, name="Wonder"), start_module(teacher, name="Wonder")
+    assert first != second
+
+
 @pytest.mark.parametrize("languages", ["nl", "en"])
 def test_a_module_in_one_language_runs_only_in_that_language(app, teacher, languages):
     slug = start_module(teacher, languages=languages)

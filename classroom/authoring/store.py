@@ -14,6 +14,8 @@ from ..lessons.safe_markdown import render_untrusted_markdown
 from .models import OwnModule
 
 CACHE_KEY = "own_module_cache"
+# Words of the authoring URLs that a module page's slug must not take.
+RESERVED_SLUGS = frozenset({"import", "copy"})
 CACHE_SIZE = 256
 
 
@@ -129,7 +131,7 @@ def is_library_slug(slug: str) -> bool:
 
 
 def slug_taken(slug: str) -> bool:
-    """Whether a slug is used by the library or by any school's own module."""
-    if is_library_slug(slug):
+    """Whether a slug is used by the library, by any school's own module or by a URL."""
+    if slug in RESERVED_SLUGS or is_library_slug(slug):
         return True
     return db.session.scalar(db.select(OwnModule.id).where(OwnModule.slug == slug)) is not None
