@@ -52,6 +52,16 @@ def display_code(code: str) -> str:
     return " ".join(code[i : i + 3] for i in range(0, len(code), 3))
 
 
+def presenter_state(version: int, joined: int, count: int, batched: int) -> tuple[str, str]:
+    """The version and ETag of the teacher's state poll (the view's and the fast path's).
+
+    A new batch of open answers for the teacher counts as a new version of the page;
+    a new answer or a phone that joined changes only the ETag.
+    """
+    shown = f"{version}.{batched}"
+    return shown, f"{shown}-{count}-{joined}"
+
+
 def find_run_by_code(code: str) -> Run | None:
     """Return the run with this join code, open or ended."""
     return db.session.scalar(_RUN_BY_CODE, {"code": code})

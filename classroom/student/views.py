@@ -230,7 +230,7 @@ ANSWER_FIELDS_CACHED = 2048
 def live_state(code: str):
     """What a waiting phone asks: the run's version, answered with 304 when unchanged.
 
-    A joined phone of an open run is answered by `fastpath.StatePoll`, before Flask;
+    A joined phone of an open run is answered by `classroom.fastpath.StatePoll`, before Flask;
     this view answers what that leaves over (a fallback with the same result).
     """
     etag = str(g.run.version)
