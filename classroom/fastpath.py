@@ -45,6 +45,10 @@ from .security import set_security_headers
 from .student import tokens
 from .timeutil import as_utc, now_utc
 
+# How long a worker reuses the projector's count of answers, and for how many runs at most.
+COUNT_SECONDS = 1.0
+COUNTS_KEPT = 1024
+
 
 def init_app(app: Flask) -> None:
     """Put StatePoll in front of Flask (call it before any proxy middleware is added)."""
@@ -66,6 +70,7 @@ class StatePoll:
         self.app = app
         self.wsgi_app = wsgi_app
         self._ready = False
+        self._counts: dict[tuple[int, int, int], tuple[float, int, int]] = {}
 
     def __call__(self, environ: dict, start_response):
         """Answer the poll here when possible; hand everything else to Flask."""
@@ -128,16 +133,20 @@ class StatePoll:
         names = list(compiled.positiontup) if compiled.positional else None
         return compiled.string, names
 
-    def _query(self, name: str, values: dict):
+    def _query(self, name: str, values: dict, connection=None):
+        """One row of a statement built once; on a pooled connection of its own unless given."""
         sql, names = self._statements[name]
-        connection = self._engine.raw_connection()
+        own = connection is None
+        if own:
+            connection = self._engine.raw_connection()
         try:
             cursor = connection.cursor()
             cursor.execute(sql, tuple(values[n] for n in names) if names else values)
             row = cursor.fetchone()
             cursor.close()
         finally:
-            connection.close()
+            if own:
+                connection.close()
         return row
 
     def _session(self, environ: dict) -> dict | None:
@@ -179,16 +188,40 @@ class StatePoll:
             environ, session_data
         ):
             return False  # Flask-Login marks the session as not fresh, in the cookie
-        row = self._query("projector", {"run_id": run_id, "user_id": account[0]})
-        if row is None or not sessions.admits(row[0], row[1], account[1]):
-            return False
-        version, joined, position = row[2], row[3], row[4]
-        count, batched = 0, 0
-        if position is not None:
-            count, batched = self._query("count", {"run_id": run_id, "position": position})
+        connection = self._engine.raw_connection()
+        try:
+            row = self._query("projector", {"run_id": run_id, "user_id": account[0]}, connection)
+            if row is None or not sessions.admits(row[0], row[1], account[1]):
+                return False
+            version, joined, position = row[2], row[3], row[4]
+            count, batched = 0, 0
+            if position is not None:
+                count, batched = self._count(connection, run_id, position, version)
+        finally:
+            connection.close()
         _shown, etag = services.presenter_state(version, joined, count, batched)
         environ["klasgesprek.etag"] = etag
         return parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(etag)
+
+    def _count(self, connection, run_id: int, position: int, version: int) -> tuple[int, int]:
+        """The answers at a position, counted at most once a second per worker and run version.
+
+        Every screen of a run polls; counting thousands of answers for each poll is
+        the whole cost of it. A count up to COUNT_SECONDS old only delays the
+        projector's figure by as much: a new version (a question opened or closed)
+        is counted afresh, and the Flask view, which every changed state reaches,
+        always counts.
+        """
+        key = (run_id, position, version)
+        now = time.monotonic()
+        cached = self._counts.get(key)
+        if cached is not None and now - cached[0] < COUNT_SECONDS:
+            return cached[1], cached[2]
+        count, batched = self._query("count", {"run_id": run_id, "position": position}, connection)
+        if len(self._counts) >= COUNTS_KEPT:
+            self._counts.clear()
+        self._counts[key] = (now, count, batched)
+        return count, batched
 
     def _same_browser(self, environ: dict, session_data: dict) -> bool:
         """Whether Flask-Login's own session identifier of this request is the session's.
