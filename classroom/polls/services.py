@@ -125,13 +125,19 @@ JOIN_SPARE = 2
 
 def admit(run: Run) -> bool:
     """Count one more phone in, unless the lesson is full; atomic across workers."""
-    admitted = db.session.execute(
-        db.update(Run)
-        .where(Run.id == run.id, (Run.join_limit.is_(None)) | (Run.joined < Run.join_limit))
-        .values(joined=Run.joined + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return admitted == 1
+    return db.session.execute(_ADMIT, {"run_id": run.id}).rowcount == 1
+
+
+# Built once: every phone that joins runs it.
+_ADMIT = (
+    db.update(Run)
+    .where(
+        Run.id == db.bindparam("run_id"),
+        (Run.join_limit.is_(None)) | (Run.joined < Run.join_limit),
+    )
+    .values(joined=Run.joined + 1)
+    .execution_options(synchronize_session=False)
+)
 
 
 def current_question(run: Run) -> Question | None:
