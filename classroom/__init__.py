@@ -31,9 +31,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     numbers.init_app(app)
     _register_blueprints(app)
     errors.init_app(app)
-    # Waiting phones' state polls are answered in front of Flask, with the same rules;
-    # security.init_app then puts ProxyFix in front of both.
-    from .student import fastpath
+    # The phones' and the projector's state polls are answered in front of Flask, with
+    # the same rules; security.init_app then puts ProxyFix in front of both.
+    from . import fastpath
 
     fastpath.init_app(app)
     security.init_app(app)

@@ -113,3 +113,26 @@ def test_the_school_pages_do_not_query_per_run_or_assignment(
         give_lesson(number)
     many = {page: queries(app, coordinator.client, page) for page in pages}
     assert many == few
+
+
+def test_the_teachers_home_does_not_query_per_run_or_assignment(app, teacher, make_class):
+    """The dashboard lists the teacher's runs, classes and assignments."""
+    teacher.start_run(teacher.class_id)
+    few = queries(app, teacher.client, "/")
+    for number in range(3):
+        school_id = teacher.user["school_id"]
+        class_id = make_class(school_id, [teacher.user["id"]], name=f"Klas {number}")
+        run_id = teacher.start_run(class_id)
+        answer_questions(app, run_id, 1)
+    assert queries(app, teacher.client, "/") == few
+
+
+def test_the_projector_loads_one_step_in_a_few_queries(app, teacher):
+    """Whatever the step, the projector's page needs no query per question of the run."""
+    run_id = teacher.start_run(teacher.class_id)
+    answer_questions(app, run_id, 4)
+    counts = []
+    for _step in range(4):
+        counts.append(queries(app, teacher.client, f"/runs/{run_id}/present"))
+        assert teacher.client.post(f"/runs/{run_id}/flow/next").status_code in (302, 303)
+    assert max(counts) <= 8, counts

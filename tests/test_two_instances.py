@@ -36,10 +36,10 @@ from classroom import create_app
 from classroom.accounts.models import School, User
 from classroom.coordination.models import SchoolClass
 from classroom.extensions import db
+from classroom.fastpath import StatePoll
 from classroom.lessons.content import get_library
 from classroom.polls import answers, services
 from classroom.polls.models import Question, Run
-from classroom.student.fastpath import StatePoll
 
 needs_postgresql = pytest.mark.skipif(
     not DATABASE_URL.startswith("postgresql"),

@@ -36,6 +36,7 @@ from .services import (
     use_password_reset,
 )
 from .services import accept_invitation as accept_invitation_with
+from .sessions import admits, session_time, split_session_id
 
 bp = Blueprint("accounts", __name__, url_prefix="/auth", cli_group="users")
 
@@ -49,11 +50,11 @@ def _dummy_hash(method: str) -> str:
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """Return the active account for a session id of the form 'id:token'."""
-    user_id, _sep, token = session_id.partition(":")
-    if not user_id.isdigit():
+    parts = split_session_id(session_id)
+    if parts is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_token != token:
+    user = db.session.get(User, parts[0])
+    if user is None or not admits(user.active, user.session_token, parts[1]):
         return None
     return user
 
@@ -151,14 +152,12 @@ def expire_idle_sessions():
     if not current_user.is_authenticated:
         return None
     now = int(time.time())
-    config = current_app.config
-    idle = now - session.get("seen_at", 0) > config["SESSION_IDLE_MINUTES"] * 60
-    too_old = now - session.get("login_at", 0) > config["SESSION_ABSOLUTE_HOURS"] * 3600
-    if idle or too_old:
+    verdict = session_time(session, now, current_app.config)
+    if verdict == "expired":
         end_session()
         flash(_("Your session has expired. Please log in again."), "info")
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-    if now - session.get("seen_at", 0) > 60:
+    if verdict == "refresh":
         session["seen_at"] = now
     return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -41,16 +41,37 @@ class RankingForm(FlaskForm):
 
 
 def answer_form(question: Question, language: str, **kwargs: Any) -> FlaskForm:
-    """Build the form that fits the question type, in the student's language."""
+    """Build the form that fits the question type, in the student's language.
+
+    The form class depends only on the question's wording, the language and the
+    interface language of its messages; it is built once per worker for each of
+    those and reused (a form object, with what a phone sent, is always new).
+    """
     wording = question.text(language)
-    if question.type == "ranking":
-        return _ranking_form(wording["options"], **kwargs)
+    key = (question.id, question.type, language, str(get_locale()), repr(wording))
+    cache = current_app.extensions.setdefault("polls.answer_form_classes", {})
+    form_class = cache.get(key)
+    if form_class is None:
+        form_class = _form_class(question.type, wording)
+        if len(cache) >= FORM_CLASSES_CACHED:
+            cache.clear()
+        cache[key] = form_class
+    return form_class(**kwargs)
+
+
+# Per worker: a municipal event has one question open, a school a few hundred.
+FORM_CLASSES_CACHED = 1024
+
+
+def _form_class(kind: str, wording: dict) -> type[FlaskForm]:
+    if kind == "ranking":
+        return _ranking_form_class(wording["options"])
 
     class AnswerForm(FlaskForm):
         pass
 
-    AnswerForm.answer = _answer_field(question.type, wording)
-    return AnswerForm(**kwargs)
+    AnswerForm.answer = _answer_field(kind, wording)
+    return AnswerForm
 
 
 def _answer_field(kind: str, wording: dict) -> Any:
@@ -97,7 +118,7 @@ def _answer_field(kind: str, wording: dict) -> Any:
     )
 
 
-def _ranking_form(options: list[str], **kwargs: Any) -> RankingForm:
+def _ranking_form_class(options: list[str]) -> type[RankingForm]:
     class Form(RankingForm):
         pass
 
@@ -105,7 +126,7 @@ def _ranking_form(options: list[str], **kwargs: Any) -> RankingForm:
     for index, option in enumerate(options):
         field = SelectField(option, choices=places, coerce=int, validators=[InputRequired()])
         setattr(Form, f"place_{index}", field)
-    return Form(**kwargs)
+    return Form
 
 
 def _scale_label(point: int, low: str, high: str) -> str:

@@ -52,6 +52,16 @@ def display_code(code: str) -> str:
     return " ".join(code[i : i + 3] for i in range(0, len(code), 3))
 
 
+def presenter_state(version: int, joined: int, count: int, batched: int) -> tuple[str, str]:
+    """The version and ETag of the teacher's state poll (the view's and the fast path's).
+
+    A new batch of open answers for the teacher counts as a new version of the page;
+    a new answer or a phone that joined changes only the ETag.
+    """
+    shown = f"{version}.{batched}"
+    return shown, f"{shown}-{count}-{joined}"
+
+
 def find_run_by_code(code: str) -> Run | None:
     """Return the run with this join code, open or ended."""
     return db.session.scalar(_RUN_BY_CODE, {"code": code})
@@ -115,13 +125,19 @@ JOIN_SPARE = 2
 
 def admit(run: Run) -> bool:
     """Count one more phone in, unless the lesson is full; atomic across workers."""
-    admitted = db.session.execute(
-        db.update(Run)
-        .where(Run.id == run.id, (Run.join_limit.is_(None)) | (Run.joined < Run.join_limit))
-        .values(joined=Run.joined + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return admitted == 1
+    return db.session.execute(_ADMIT, {"run_id": run.id}).rowcount == 1
+
+
+# Built once: every phone that joins runs it.
+_ADMIT = (
+    db.update(Run)
+    .where(
+        Run.id == db.bindparam("run_id"),
+        (Run.join_limit.is_(None)) | (Run.joined < Run.join_limit),
+    )
+    .values(joined=Run.joined + 1)
+    .execution_options(synchronize_session=False)
+)
 
 
 def current_question(run: Run) -> Question | None:

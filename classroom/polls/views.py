@@ -241,8 +241,7 @@ def state(run_id: int):
     # One count by position: the projector asks every few seconds, and needs no question rows.
     position = run.current_position
     count, batched = answers.count_answers_at(run, position) if position is not None else (0, 0)
-    version = f"{run.version}.{batched}"
-    etag = f"{version}-{count}-{run.joined}"
+    version, etag = services.presenter_state(run.version, run.joined, count, batched)
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
     response = jsonify(version=version, answers=count, joined=run.joined, open=run.is_open)

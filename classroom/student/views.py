@@ -115,14 +115,16 @@ def join_link(code: str):
     found = _run_for_code(code)
     if not isinstance(found, Run):
         return found
-    if tokens.device_token(found.id) is None:
+    # Read before the commit, which expires the run (reloading it would cost a query).
+    run_id, join_code, language = found.id, found.join_code, found.language
+    if tokens.device_token(run_id) is None:
         if not services.admit(found):
             return render_error(403, _("This lesson is full. Ask your teacher."))
         db.session.commit()
-    tokens.join(found.id)
+    tokens.join(run_id)
     # A student who has not chosen a language gets the lesson's; the switch stays theirs.
-    session.setdefault("language", found.language)
-    return redirect(url_for("student.live", code=found.join_code))
+    session.setdefault("language", language)
+    return redirect(url_for("student.live", code=join_code))
 
 
 def _joined_run(code: str) -> Run | ResponseReturnValue:
@@ -230,7 +232,7 @@ ANSWER_FIELDS_CACHED = 2048
 def live_state(code: str):
     """What a waiting phone asks: the run's version, answered with 304 when unchanged.
 
-    A joined phone of an open run is answered by `fastpath.StatePoll`, before Flask;
+    A joined phone of an open run is answered by `classroom.fastpath.StatePoll`, before Flask;
     this view answers what that leaves over (a fallback with the same result).
     """
     etag = str(g.run.version)

@@ -27,6 +27,7 @@ from .school import (
     school_results,
 )
 from .storing import (
+    COUNT_AT,
     InvalidAnswer,
     answer_of,
     count_answers,
@@ -42,6 +43,7 @@ from .storing import (
 from .tally import TallyError, hands_allowed, max_slips, store_tally
 
 __all__ = [
+    "COUNT_AT",
     "Comparison",
     "InvalidAnswer",
     "OptionResult",

@@ -209,12 +209,14 @@ def count_answers(question: Question) -> int:
 
 def count_answers_at(run: Run, position: int) -> tuple[int, int]:
     """Answers to the run's question at this position, and how many reached the teacher."""
-    row = db.session.execute(_COUNT_AT, {"run_id": run.id, "position": position}).one()
+    row = db.session.execute(COUNT_AT, {"run_id": run.id, "position": position}).one()
     return row[0], row[1]
 
 
-# Built once: the projector asks for this count every few seconds.
-_COUNT_AT = (
+# Built once: the projector asks for this count every few seconds (here and in
+# `classroom.fastpath`, which runs it as it stands: answers and batched answers
+# of the question at `position` of run `run_id`).
+COUNT_AT = (
     db.select(func.count(), func.count(Response.batch))
     .select_from(Response)
     .join(Question, Question.id == Response.question_id)
