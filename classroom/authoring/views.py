@@ -15,7 +15,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -26,6 +26,7 @@ from ..lessons.archive import module_zip, read_module_zip
 from ..lessons.checks import LANGUAGES, LEVELS, QUESTION_TYPES, THEMES, VALUES, YEARS
 from ..lessons.content import get_library
 from ..lessons.safe_markdown import render_untrusted_markdown
+from ..lessons.views import render_pack
 from ..timeutil import now_utc
 from . import drafts, editing, services, store, urls
 from .forms import GuidedStartForm, ImportForm
@@ -119,17 +120,7 @@ def detail(own_slug: str):
 @bp.get("/<own_slug>/pack/<any(nl, en):language>")
 def pack(own_slug: str, language: str):
     """The module's printable pack in one language, with paper answer slips."""
-    own = _visible_or_404(own_slug)
-    module = store.checked(own).module
-    if module is None or language not in module.texts:
-        abort(404)
-    with force_locale(language):
-        return render_template(
-            "lessons/pack.html",
-            lesson=module.texts[language],
-            handouts=module.packs.get(language, ()),
-            current_language=language,
-        )
+    return render_pack(store.checked(_visible_or_404(own_slug)).module, language)
 
 
 def _render_editor(own, draft, status=200, previews=None):

@@ -9,7 +9,7 @@ from flask_babel import force_locale, get_locale
 
 from ..accounts.decorators import require_role
 from .checks import LEVELS, THEMES, YEARS
-from .content import Library, get_library
+from .content import Library, Module, get_library
 from .labels import label
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons", cli_group="lessons")
@@ -74,7 +74,11 @@ def detail(slug: str):
 @bp.get("/<slug>/pack/<any(nl, en):language>")
 def pack(slug: str, language: str):
     """Show a module's printable pack in one language, with paper answer slips; for staff."""
-    module = get_library().get(slug)
+    return render_pack(get_library().get(slug), language)
+
+
+def render_pack(module: Module | None, language: str) -> str:
+    """A module's pack in one language (404 without that language), for the printer."""
     if module is None or language not in module.texts:
         abort(404)
     # The pack is printed for the class, so it speaks the pack's language, not the teacher's.
