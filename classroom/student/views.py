@@ -77,6 +77,20 @@ def _joined_any_run() -> bool:
 
 
 _JOIN_ENDPOINTS = ("student.join", "student.join_link")
+# The code routes a joined phone uses; no other limit applies to them.
+_LIVE_ENDPOINTS = frozenset(
+    ("student.live", "student.live_state", "student.live_support", "student.live_answer")
+)
+
+
+@limiter.request_filter
+def _joined_phone_on_live_page() -> bool:
+    """Skip the limiter's work for a joined phone on its live pages.
+
+    `code_limit` exempts these requests anyway (`_joined_any_run`); filtering
+    them out first spares resolving, keying and testing that limit on every page.
+    """
+    return request.endpoint in _LIVE_ENDPOINTS and bool(session.get("runs"))
 
 
 def code_limit():
