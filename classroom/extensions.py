@@ -9,6 +9,7 @@ from typing import Any
 
 from babel import support
 from flask import Flask, Request, current_app, g, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, get_locale, get_translations, lazy_gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -16,6 +17,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -108,9 +110,24 @@ class AppRequest(Request):
     wtforms_translations = _WtformsTranslations()
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, its serializer built once per key, not twice a request."""
+
+    _built: tuple[tuple, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's serializer for the app's current secret key and fallbacks."""
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built = self._built
+        if built is None or built[0] != keys:
+            built = self._built = (keys, super().get_signing_serializer(app))
+        return built[1]
+
+
 def init_app(app: Flask) -> None:
     """Bind every extension to the app."""
     app.request_class = AppRequest
+    app.session_interface = SessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     csrf.init_app(app)
