@@ -8,14 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from babel import support
-from flask import Flask, Request, current_app, session
-from flask_babel import Babel, get_locale, lazy_gettext
+from flask import Flask, Request, current_app, g, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import Babel, get_locale, get_translations, lazy_gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -108,9 +110,24 @@ class AppRequest(Request):
     wtforms_translations = _WtformsTranslations()
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, its serializer built once per key, not twice a request."""
+
+    _built: tuple[tuple, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's serializer for the app's current secret key and fallbacks."""
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built = self._built
+        if built is None or built[0] != keys:
+            built = self._built = (keys, super().get_signing_serializer(app))
+        return built[1]
+
+
 def init_app(app: Flask) -> None:
     """Bind every extension to the app."""
     app.request_class = AppRequest
+    app.session_interface = SessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     csrf.init_app(app)
@@ -119,7 +136,33 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
     babel.init_app(app, locale_selector=select_locale)
+    # The templates' `_()`: Flask-Babel's catalogue, found once per request and language.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: request_translations().ugettext(string),
+        ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
+        newstyle=True,
+        pgettext=lambda context, string: request_translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: request_translations().unpgettext(
+            context, singular, plural, n
+        ),
+    )
     limiter.init_app(app)
+
+
+def request_translations() -> support.NullTranslations:
+    """Flask-Babel's translations for this request's locale, kept on `g` while it holds.
+
+    Flask-Babel finds them anew for every string (its context, the locale's name, its
+    cache); a page asks for twenty strings. Keyed by the locale object itself, so
+    `force_locale` and `flask_babel.refresh` are followed as Flask-Babel follows them.
+    """
+    locale = get_locale()
+    if locale is None:
+        return get_translations()
+    cached = g.get("_request_translations")
+    if cached is None or cached[0] is not locale:
+        cached = g._request_translations = (locale, get_translations())
+    return cached[1]
 
 
 def select_locale() -> str:

@@ -38,7 +38,7 @@ from werkzeug.http import parse_cookie, parse_etags
 from .accounts import sessions
 from .accounts.models import User
 from .converters import MAX_ID
-from .extensions import db, login_manager
+from .extensions import SessionInterface, db, login_manager
 from .polls import answers, services
 from .polls.models import Run
 from .security import set_security_headers
@@ -100,7 +100,7 @@ class StatePoll:
         app = self.app
         interface = app.session_interface
         self._serializer = None
-        if type(interface) is SecureCookieSessionInterface:
+        if type(interface) in (SecureCookieSessionInterface, SessionInterface):
             self._serializer = interface.get_signing_serializer(app)
         self._cookie_name = interface.get_cookie_name(app)
         self._max_age = int(app.permanent_session_lifetime.total_seconds())

@@ -383,3 +383,19 @@ def test_plain_http_on_another_address_is_warned_about_at_start(monkeypatch, cap
     with caplog.at_level(logging.WARNING):
         _production_app(TRUSTED_PROXY_HOPS=1)
     assert not any("plain HTTP" in r.getMessage() for r in caplog.records)
+
+
+def test_a_new_secret_key_with_the_old_as_fallback_keeps_phones_joined(app, live_run, student):
+    _teacher, _run_id, code, _questions = live_run
+    phone = student()
+    assert phone.join(code).status_code == 302
+    assert phone.page(code).status_code == 200
+    old = app.config["SECRET_KEY"]
+    app.config.update(SECRET_KEY="a new key " + old, SECRET_KEY_FALLBACKS=[old])
+    try:
+        assert phone.page(code).status_code == 200  # the old cookie still reads
+        app.config["SECRET_KEY_FALLBACKS"] = []
+        # Without the fallback the cookie no longer reads: back to the join link.
+        assert phone.page(code).status_code == 302
+    finally:
+        app.config.update(SECRET_KEY=old, SECRET_KEY_FALLBACKS=[])

@@ -63,3 +63,26 @@ def test_right_codes_do_not_count_towards_the_limit(limited, live_run):
     client = limited.test_client()
     for _ in range(25):
         assert client.get(f"/j/{code}").status_code == 302
+
+
+def test_a_joined_phone_keeps_its_live_pages_when_its_address_is_blocked(
+    limited, live_run, student
+):
+    teacher, run_id, code, questions = live_run
+    limited.config["JOIN_FAILURE_LIMIT"] = "3 per 10 minutes"
+    phone = student()
+    assert phone.join(code).status_code == 302
+    guesser = limited.test_client()
+    for attempt in range(3):
+        assert guesser.get(f"/j/{attempt:09d}").status_code == 404
+    assert guesser.get(f"/live/{code}").status_code == 429
+    # The phone behind the same address joined before: its pages are not limited.
+    teacher.client.post(f"/runs/{run_id}/questions/{questions[0]}/open")
+    page = phone.page(code)
+    assert page.status_code == 200
+    assert "X-RateLimit-Limit" not in page.headers
+    assert phone.client.get(f"/live/{code}/state").status_code == 200
+    assert phone.answer(code, questions[0], "3").status_code == 303
+    assert phone.client.get(f"/live/{code}/help").status_code in (200, 404)
+    # Joining another code is still limited for it.
+    assert phone.join(code).status_code == 429

@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
+from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -149,6 +150,10 @@ def end_session() -> None:
 @bp.before_app_request
 def expire_idle_sessions():
     """End a staff session after the idle or the absolute time-out."""
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE)
+    if "_user_id" not in session and remember not in request.cookies:
+        # A phone or a visitor: no staff session, so no user to load for every request.
+        return None
     if not current_user.is_authenticated:
         return None
     now = int(time.time())

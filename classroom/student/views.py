@@ -4,6 +4,7 @@ Students have no account: a signed session token scoped to one run is all
 that ties a browser to a run. Every step works with plain forms and links.
 """
 
+import secrets
 from functools import wraps
 
 from flask import (
@@ -12,6 +13,7 @@ from flask import (
     current_app,
     flash,
     g,
+    get_flashed_messages,
     redirect,
     render_template,
     request,
@@ -21,6 +23,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import contains_eager
 
@@ -77,6 +80,20 @@ def _joined_any_run() -> bool:
 
 
 _JOIN_ENDPOINTS = ("student.join", "student.join_link")
+# The code routes a joined phone uses; no other limit applies to them.
+_LIVE_ENDPOINTS = frozenset(
+    ("student.live", "student.live_state", "student.live_support", "student.live_answer")
+)
+
+
+@limiter.request_filter
+def _joined_phone_on_live_page() -> bool:
+    """Skip the limiter's work for a joined phone on its live pages.
+
+    `code_limit` exempts these requests anyway (`_joined_any_run`); filtering
+    them out first spares resolving, keying and testing that limit on every page.
+    """
+    return request.endpoint in _LIVE_ENDPOINTS and bool(session.get("runs"))
 
 
 def code_limit():
@@ -169,10 +186,16 @@ def _render_live(question_form=None, status: int = 200):
     language = str(get_locale())
     question = None if run.is_paused else services.open_question_of(run)
     context = {"run": run, "language": language, "question": question, "results": None}
+    # A page with a submitted form, this phone's own open text or the support block
+    # (the school's own text) is rendered for this request alone.
+    shared = question_form is None and not run.support_shown
     if question is not None:
         own = answers.answer_of(question, g.token)
         fields = _answer_fields(question, language, own, question_form)
         context.update(fields=fields, answered=own is not None)
+        shared = shared and (own is None or question.type != "text")
+        if shared:
+            return _shared_live_page(context, (question.id, fields, own is not None)), status
     else:
         shown = services.current_question(run)
         if shown is not None and shown.revealed:
@@ -183,7 +206,59 @@ def _render_live(question_form=None, status: int = 200):
                 context.update(own_verdict=own_verdict(shown, answers.answer_of(shown, g.token)))
             if shown.type == "text":
                 context.update(cloud=answers.word_cloud(released))
+        elif shared:
+            return _shared_live_page(context, (None, None, False)), status
     return render_template("student/live.html", **context), status
+
+
+def _shared_live_page(context: dict, shown: tuple) -> str:
+    """The waiting or question page, rendered once for every phone that sees the same.
+
+    The key holds everything the page shows that is not this session's own: the
+    run's title, code, version and flags, the question with its fields (cached per
+    earlier choice, see `_answer_fields`), the language and the page's own path.
+    This session's CSRF token and flashed messages are put into the copy per request;
+    nothing else of a session is on the page.
+    """
+    run: Run = context["run"]
+    language = context["language"]
+    key = (
+        run.id,
+        run.join_code,
+        run.version,
+        run.is_paused,
+        run.support_offered,
+        repr(run.title(language)),
+        language,
+        request.script_root,
+        request.full_path,
+        current_app.config["POLL_INTERVAL_MS"],
+        *shown,
+    )
+    cache = current_app.extensions.setdefault("student.live_pages", {})
+    page = cache.get(key)
+    if page is None:
+        page = render_template(
+            "student/live.html",
+            **context,
+            csrf_token=lambda: _PAGE_CSRF,
+            flashes_placeholder=_PAGE_FLASHES,
+        )
+        if len(cache) >= LIVE_PAGES_CACHED:
+            cache.clear()
+        cache[key] = page
+    messages = get_flashed_messages(with_categories=True)
+    flashes = ""
+    if messages:
+        flashes = current_app.jinja_env.get_template("_flashes.html").render(messages=messages)
+    return page.replace(_PAGE_CSRF, generate_csrf()).replace(_PAGE_FLASHES, flashes)
+
+
+# Stand-ins for what is each session's own, unguessable so no other text matches them.
+_PAGE_CSRF = f"csrf-{secrets.token_hex(16)}"
+_PAGE_FLASHES = f"flashes-{secrets.token_hex(16)}"
+# Per worker: a municipal event shows a few pages at a time, a school a few hundred.
+LIVE_PAGES_CACHED = 1024
 
 
 @bp.get("/live/<code>/help")
