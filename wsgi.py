@@ -2,4 +2,5 @@
 
 from classroom import create_app
 
-app = create_app()
+# Migrations run before the server starts (`flask db upgrade`), never in its workers.
+app = create_app(migrations=False)

@@ -10,8 +10,11 @@ from flask import Flask
 from .errors import QuietFlask
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: config, extensions, blueprints, error handlers, CLI."""
+def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = True) -> Flask:
+    """Build the app: config, extensions, blueprints, error handlers, CLI.
+
+    A web server passes `migrations=False`: it runs no `flask db` command (wsgi.py).
+    """
     app = QuietFlask(__name__, instance_relative_config=True)
     app.config.from_object("classroom.config")
     app.config.from_pyfile("config.py", silent=True)
@@ -26,7 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import converters, errors, extensions, numbers, security
 
-    extensions.init_app(app)
+    extensions.init_app(app, migrations=migrations)
     converters.init_app(app)
     numbers.init_app(app)
     _register_blueprints(app)

@@ -14,7 +14,6 @@ from flask_babel import Babel, get_locale, get_translations, lazy_gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from itsdangerous import URLSafeTimedSerializer
@@ -42,7 +41,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
@@ -124,12 +122,16 @@ class SessionInterface(SecureCookieSessionInterface):
         return built[1]
 
 
-def init_app(app: Flask) -> None:
-    """Bind every extension to the app."""
+def init_app(app: Flask, *, migrations: bool = True) -> None:
+    """Bind every extension to the app; Flask-Migrate only when `migrations` (the CLI's)."""
     app.request_class = AppRequest
     app.session_interface = SessionInterface()
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True)
+    if migrations:
+        # Alembic costs a web server's worker 10 MiB it never uses (wsgi.py).
+        from flask_migrate import Migrate
+
+        Migrate(app, db, render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

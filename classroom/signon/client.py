@@ -3,6 +3,9 @@
 Authlib does the authorisation code flow with PKCE (S256), `state` and `nonce`, checks the
 ID token's signature against the provider's JWKS (cached with the discovery document, fetched
 again on an unknown key id), its issuer, audience and expiry.
+
+Only this module talks to a provider, and the views import it only when a teacher signs on:
+Authlib, requests and cryptography would cost every worker about 16 MiB it rarely needs.
 """
 
 import hashlib
@@ -10,12 +13,15 @@ import time
 from urllib.parse import urlencode
 
 import requests
+from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
 from authlib.integrations.flask_client.apps import FlaskOAuth2App
-from flask import Flask, current_app
+from flask import current_app
+from joserfc.errors import JoseError
 
 from .crypto import decrypt
 from .models import SignOn
+from .services import SignOnError
 
 SCOPE = "openid email profile"
 # Seconds to wait for the provider before telling the teacher it cannot be reached.
@@ -26,14 +32,12 @@ LEEWAY = 60
 METADATA_MAX_AGE = 24 * 3600
 
 
-def init_app(app: Flask) -> None:
-    """Give the app its own registry of provider clients."""
-    app.extensions["signon.oauth"] = OAuth(app)
-
-
 def client_for(sign_on: SignOn) -> FlaskOAuth2App:
     """The school's client; a new one (with fresh discovery and keys) when its settings change."""
-    oauth: OAuth = current_app.extensions["signon.oauth"]
+    extensions = current_app.extensions
+    oauth: OAuth = extensions.get("signon.oauth") or extensions.setdefault(
+        "signon.oauth", OAuth(current_app._get_current_object())
+    )
     fingerprint = hashlib.sha256(
         f"{sign_on.issuer}\n{sign_on.client_id}\n{sign_on.secret_encrypted}".encode()
     ).hexdigest()[:16]
@@ -68,3 +72,44 @@ def end_session_url(sign_on: SignOn) -> str | None:
     if not isinstance(url, str) or not url.startswith(("https://", "http://")):
         return None
     return f"{url}?{urlencode({'client_id': sign_on.client_id})}"
+
+
+def authorize_url(sign_on: SignOn, callback_url: str, email: str) -> str:
+    """Where to send the teacher: the provider's login page for this attempt.
+
+    Authlib keeps the attempt's `state`, `nonce` and PKCE verifier in the session.
+    Raises SignOnError "unreachable" or "failed" (a provider claiming another issuer).
+    """
+    client = client_for(sign_on)
+    try:
+        metadata = client.load_server_metadata()
+        if str(metadata.get("issuer", "")).rstrip("/") != sign_on.issuer:
+            current_app.logger.warning("sign-on: issuer of school %s differs", sign_on.school_id)
+            raise SignOnError("failed")
+        return client.authorize_redirect(callback_url, login_hint=email).location
+    except (requests.RequestException, ValueError) as error:
+        raise SignOnError("unreachable") from error
+
+
+def verified_claims(sign_on: SignOn) -> dict:
+    """The ID token's claims of the provider's answer on this request, checked by Authlib.
+
+    Raises SignOnError "unreachable", "cancelled" or "failed".
+    """
+    claims_options = {"iss": {"essential": True, "values": [sign_on.issuer]}}
+    try:
+        token = client_for(sign_on).authorize_access_token(
+            claims_options=claims_options, leeway=LEEWAY
+        )
+    except requests.RequestException as error:
+        raise SignOnError("unreachable") from error
+    except OAuthError as error:
+        current_app.logger.warning("sign-on refused: %s", error.error)
+        raise SignOnError("cancelled" if error.error == "access_denied" else "failed") from error
+    except (JoseError, ValueError, KeyError, RuntimeError) as error:
+        current_app.logger.warning("sign-on token refused: %s %s", type(error).__name__, error)
+        raise SignOnError("failed") from error
+    claims = token.get("userinfo")
+    if not claims:
+        raise SignOnError("failed")
+    return dict(claims)

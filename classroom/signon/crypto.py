@@ -3,12 +3,14 @@
 import base64
 import hashlib
 
-from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 
 
-def _fernet() -> Fernet:
+def _fernet():
     """SIGNON_ENCRYPTION_KEY when set, else a key derived from SECRET_KEY (README)."""
+    # Imported on use: cryptography costs every worker memory that only sign-on needs.
+    from cryptography.fernet import Fernet
+
     key = current_app.config.get("SIGNON_ENCRYPTION_KEY")
     if not key:
         digest = hashlib.sha256(b"klasgesprek-signon:" + current_app.secret_key.encode()).digest()
@@ -23,6 +25,8 @@ def encrypt(secret: str) -> str:
 
 def decrypt(token: str) -> str | None:
     """Decrypt a stored client secret; None when the key has changed since."""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
