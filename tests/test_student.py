@@ -82,11 +82,18 @@ def test_a_student_answers_changes_the_answer_and_is_counted_once(app, live_run,
     assert 'name="answer"' in page.text
     first = phone.answer(code, questions[SINGLE], "0")
     assert first.status_code == 303
+    # Storing an answer leaves the phone's cookie as it was: nothing of it is kept there.
+    assert "Set-Cookie" not in first.headers
     assert "Je antwoord is opgeslagen" in phone.page(code).text
     again = phone.answer(code, questions[SINGLE], "2")
     assert again.status_code == 303
     assert stored(app, questions[SINGLE]) == [(2, None)]
-    assert re.search(r'<input checked[^>]*value="2"', phone.page(code).text)
+    page = phone.page(code).text
+    assert re.search(r'<input checked[^>]*value="2"', page)
+    assert page.count("Je antwoord is opgeslagen") == 1
+    # The note is about the open poll: it goes when the poll closes.
+    teacher.act(run_id, questions[SINGLE], "close")
+    assert "Je antwoord is opgeslagen" not in phone.page(code).text
 
 
 def test_students_can_join_after_the_first_question(app, live_run, student):

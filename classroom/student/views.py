@@ -346,7 +346,7 @@ def live_answer(code: str, question_id: int):
         return _render_live(status=400)
     live_url = url_for("student.live", code=run.join_code)  # the commit expires `run`
     db.session.commit()
-    flash(_("Your answer has been saved. You can change it while the poll is open."), "success")
+    # The live page says the answer is saved while it is (no flash: the cookie stays as it is).
     return redirect(live_url, 303)
 
 
