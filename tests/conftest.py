@@ -1,11 +1,13 @@
 """Fixtures: one app per test, factories for staff and classes, helpers for students."""
 
+import contextlib
 import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from werkzeug.security import generate_password_hash
 
 from classroom import create_app
@@ -235,3 +237,20 @@ def live_run(app, teacher):
     run_id = teacher.start_run(teacher.class_id)
     code, questions = run_info(app, run_id)
     return teacher, run_id, code, questions
+
+
+@contextlib.contextmanager
+def counted(app):
+    """Count the SQL statements run inside the block."""
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

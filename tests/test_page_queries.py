@@ -5,33 +5,14 @@ with every lesson given; these tests count the statements of one render with
 little on the page and with more of it, and expect the same count.
 """
 
-import contextlib
 from datetime import date, timedelta
 
 import pytest
-from conftest import Staff
-from sqlalchemy import event
+from conftest import Staff, counted
 
 from classroom.extensions import db
 from classroom.polls import answers, services
 from classroom.polls.models import Run
-
-
-@contextlib.contextmanager
-def counted(app):
-    """Count the SQL statements run inside the block."""
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def queries(app, client, path) -> int:

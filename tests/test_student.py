@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import run_info
+from conftest import counted, run_info
 
 from classroom.extensions import db
 from classroom.polls.models import Response
@@ -94,6 +94,17 @@ def test_a_student_answers_changes_the_answer_and_is_counted_once(app, live_run,
     # The note is about the open poll: it goes when the poll closes.
     teacher.act(run_id, questions[SINGLE], "close")
     assert "Je antwoord is opgeslagen" not in phone.page(code).text
+
+
+def test_an_answer_is_one_read_and_one_write(app, live_run, student):
+    teacher, run_id, code, questions = live_run
+    phone = joined(student, code)
+    teacher.act(run_id, questions[SINGLE], "open")
+    phone.page(code)
+    with counted(app) as statements:
+        assert phone.answer(code, questions[SINGLE], "1").status_code == 303
+    assert len(statements) == 2, statements
+    assert stored(app, questions[SINGLE]) == [(1, None)]
 
 
 def test_students_can_join_after_the_first_question(app, live_run, student):

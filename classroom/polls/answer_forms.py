@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ..fields import CheckboxListField
 from .answers import decode_ranking, encode_ranking
-from .models import SCALE_POINTS, Question
+from .models import SCALE_POINTS, AnswerableQuestion, Question
 
 
 class RankingForm(FlaskForm):
@@ -40,7 +40,7 @@ class RankingForm(FlaskForm):
         return True
 
 
-def answer_form(question: Question, language: str, **kwargs: Any) -> FlaskForm:
+def answer_form(question: Question | AnswerableQuestion, language: str, **kwargs: Any) -> FlaskForm:
     """Build the form that fits the question type, in the student's language.
 
     The form class depends only on the question's wording, the language and the
@@ -137,7 +137,9 @@ def _scale_label(point: int, low: str, high: str) -> str:
     return str(point)
 
 
-def form_value(question: Question, form: FlaskForm) -> tuple[int | None, str | None]:
+def form_value(
+    question: Question | AnswerableQuestion, form: FlaskForm
+) -> tuple[int | None, str | None]:
     """Turn a validated form into the stored (value, text) of an answer."""
     if question.type == "ranking":
         places = [field.data for field in form.place_fields()]

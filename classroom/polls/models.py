@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -87,7 +88,7 @@ class Run(db.Model):
     @property
     def is_open(self) -> bool:
         """Tell whether students can still join and answer (not while paused)."""
-        return self.ended_at is None and self.paused_at is None and not self.is_expired
+        return run_is_open(self.ended_at, self.paused_at, self.expires_at)
 
     @property
     def is_paused(self) -> bool:
@@ -102,7 +103,7 @@ class Run(db.Model):
     @property
     def is_expired(self) -> bool:
         """Whether the run outlived its time limit without being ended."""
-        return self.expires_at is not None and as_utc(self.expires_at) <= now_utc()
+        return _passed(self.expires_at)
 
     @property
     def end_time(self) -> datetime | None:
@@ -124,7 +125,38 @@ class Run(db.Model):
             self.version = (self.version or 1) + 1
 
 
-class Question(db.Model):
+def run_is_open(
+    ended_at: datetime | None, paused_at: datetime | None, expires_at: datetime | None
+) -> bool:
+    """`Run.is_open` on the columns themselves, for a read without the ORM."""
+    return ended_at is None and paused_at is None and not _passed(expires_at)
+
+
+def _passed(moment: datetime | None) -> bool:
+    return moment is not None and as_utc(moment) <= now_utc()
+
+
+class QuestionWording:
+    """What a question says, in a language; shared by `Question` and `AnswerableQuestion`.
+
+    A subclass has `type`, `content` (the wording per language) and `run_language`.
+    """
+
+    def text(self, language: str) -> dict[str, Any]:
+        """Return the question's wording in the language, or in the run's language."""
+        return self.content.get(language) or self.content[self.run_language]
+
+    @property
+    def option_count(self) -> int:
+        """Number of answer options (the points of a scale count as options)."""
+        if self.type == "scale":
+            return SCALE_POINTS
+        if self.type in CHOICE_TYPES:
+            return len(self.text(self.run_language)["options"])
+        return 0
+
+
+class Question(QuestionWording, db.Model):
     """A poll of a run, copied from the module so results outlive module edits."""
 
     __table_args__ = (
@@ -153,23 +185,32 @@ class Question(db.Model):
 
     run: Mapped[Run] = relationship(back_populates="questions")
 
-    def text(self, language: str) -> dict[str, Any]:
-        """Return the question's wording in the language, or in the run's language."""
-        return self.content.get(language) or self.content[self.run.language]
-
     @property
-    def option_count(self) -> int:
-        """Number of answer options (the points of a scale count as options)."""
-        if self.type == "scale":
-            return SCALE_POINTS
-        if self.type in CHOICE_TYPES:
-            return len(self.text(self.run.language)["options"])
-        return 0
+    def run_language(self) -> str:
+        """The language the run was started in."""
+        return self.run.language
 
     @property
     def is_shown_to_class(self) -> bool:
         """Whether the question belongs in the lesson (it was not skipped)."""
         return self.status != "skipped"
+
+
+@dataclass(frozen=True)
+class AnswerableQuestion(QuestionWording):
+    """What an answer needs of its question and run, read without the ORM (`open_question`).
+
+    Storing a student's answer is the busiest write of a lesson; loading the
+    question and its run as ORM objects cost more than the write itself.
+    """
+
+    id: int
+    run_id: int
+    type: str
+    status: str
+    content: dict[str, Any]
+    run_language: str
+    join_code: str
 
 
 class Response(db.Model):

@@ -12,7 +12,7 @@ from flask import current_app
 from ..extensions import db
 from ..timeutil import now_utc
 from . import answers
-from .models import Question, Run
+from .models import AnswerableQuestion, Question, Run, run_is_open
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -69,6 +69,39 @@ def find_run_by_code(code: str) -> Run | None:
 
 # Built once: every student request looks its run up by code.
 _RUN_BY_CODE = db.select(Run).where(Run.join_code == db.bindparam("code"))
+
+
+def answerable_question(code: str, question_id: int) -> AnswerableQuestion | None:
+    """The question of a run with this join code, if that run is open; one read, no ORM."""
+    row = (
+        db.session.connection()
+        .execute(_ANSWERABLE_QUESTION, {"code": code, "question_id": question_id})
+        .first()
+    )
+    if row is None or not run_is_open(row.ended_at, row.paused_at, row.expires_at):
+        return None
+    return AnswerableQuestion(
+        id=row.id,
+        run_id=row.run_id,
+        type=row.type,
+        status=row.status,
+        content=row.content,
+        run_language=row.language,
+        join_code=row.join_code,
+    )
+
+
+_questions, _runs = Question.__table__.c, Run.__table__.c
+# Built once, of table columns: the answer's read is compiled once and loads no objects.
+_ANSWERABLE_QUESTION = (
+    db.select(
+        *(_questions.id, _questions.run_id, _questions.type, _questions.status),
+        *(_questions.content, _runs.language, _runs.join_code),
+        *(_runs.ended_at, _runs.paused_at, _runs.expires_at),
+    )
+    .join_from(Question.__table__, Run.__table__)
+    .where(_questions.id == db.bindparam("question_id"), _runs.join_code == db.bindparam("code"))
+)
 
 
 def start_run(module: Module, school_class: SchoolClass, teacher: User, language: str) -> Run:

@@ -25,13 +25,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy.orm import contains_eager
 
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..polls import answers, services
 from ..polls.answer_forms import answer_form, form_value, initial_data
-from ..polls.models import Question, Run
+from ..polls.models import AnswerableQuestion, Question, Run
 from . import tokens
 from .forms import JoinForm
 from .verdict import own_verdict
@@ -323,45 +322,47 @@ def live_state(code: str):
 def live_answer(code: str, question_id: int):
     """Store the student's answer to the open question (a resubmit replaces it)."""
     found = _question_of_code(code, question_id)
-    if not isinstance(found, Question):
+    if not isinstance(found, AnswerableQuestion):
         return found
     question = found
-    run = g.run = question.run
-    g.token = tokens.device_token(run.id)
+    g.token = tokens.device_token(question.run_id)
     if g.token is None:
         return redirect(url_for("student.join_link", code=code))
     if question.status != "open":
         # Back on the live page (not an error page), so the phone keeps following.
         flash(_("This poll is closed. Your answer was not saved."), "error")
-        return _render_live(status=409)
+        return _render_live_of(question.run_id, status=409)
     # CSRFProtect has checked this POST's token before the view; the form need not again.
     form = answer_form(question, str(get_locale()), meta={"csrf": False})
     if not form.validate_on_submit():
-        return _render_live(question_form=form, status=400)
+        return _render_live_of(question.run_id, question_form=form, status=400)
     value, text = form_value(question, form)
     try:
-        answers.store_answer(question, g.token, value=value, text=text)
+        # An open text is moderated and checked against the school's words: that takes the model.
+        stored = db.session.get(Question, question.id) if question.type == "text" else question
+        answers.store_answer(stored, g.token, value=value, text=text)
     except answers.InvalidAnswer:
         flash(_("That answer does not fit this question."), "error")
-        return _render_live(status=400)
-    live_url = url_for("student.live", code=run.join_code)  # the commit expires `run`
+        return _render_live_of(question.run_id, status=400)
     db.session.commit()
     # The live page says the answer is saved while it is (no flash: the cookie stays as it is).
-    return redirect(live_url, 303)
+    return redirect(url_for("student.live", code=question.join_code), 303)
 
 
-def _question_of_code(code: str, question_id: int) -> Question | ResponseReturnValue:
-    """The question with its open run, in one query; else what `joined_only` would show.
+def _render_live_of(run_id: int, **options):
+    """The live page of the run an answer was sent to, with what went wrong."""
+    g.run = db.session.get(Run, run_id)
+    return _render_live(**options)
+
+
+def _question_of_code(code: str, question_id: int) -> AnswerableQuestion | ResponseReturnValue:
+    """The question of an open run, in one read; else what `joined_only` would show.
 
     A browser that did not join this code goes to the join link whatever the code,
     an ended run it joined is a 410, and a question of another run is a 404.
     """
     normalised = services.normalise_code(code)
-    question = None
-    if normalised:
-        parameters = {"question_id": question_id, "code": normalised}
-        question = db.session.scalar(_QUESTION_OF_CODE, parameters)
-    if question is not None and question.run.is_open:
+    if normalised and (question := services.answerable_question(normalised, question_id)):
         return question
     run = services.find_run_by_code(normalised) if normalised else None
     if run is not None and run.is_paused and tokens.device_token(run.id) is not None:
@@ -373,12 +374,3 @@ def _question_of_code(code: str, question_id: int) -> Question | ResponseReturnV
     if not isinstance(found, Run):
         return found
     return render_error(404, _("This question is not part of this lesson."))
-
-
-# Built once: building this statement cost about as much as running it.
-_QUESTION_OF_CODE = (
-    db.select(Question)
-    .join(Question.run)
-    .options(contains_eager(Question.run))
-    .where(Question.id == db.bindparam("question_id"), Run.join_code == db.bindparam("code"))
-)

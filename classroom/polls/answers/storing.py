@@ -14,7 +14,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
 from .. import words
-from ..models import RANK_BITS, SCALE_POINTS, Question, Response, ResultRelease, Run
+from ..models import (
+    RANK_BITS,
+    SCALE_POINTS,
+    AnswerableQuestion,
+    Question,
+    Response,
+    ResultRelease,
+    Run,
+)
 
 
 class InvalidAnswer(ValueError):
@@ -27,7 +35,7 @@ def min_answers(run: Run) -> int:
     return max(k, current_app.config["MIN_ANSWERS_FLOOR"])
 
 
-def pseudonym(question: Question, device_token: str) -> str:
+def pseudonym(question: Question | AnswerableQuestion, device_token: str) -> str:
     """Keyed hash of run, question and device: stops double counting, links nothing.
 
     Answers of one device to two questions get unrelated pseudonyms, and without
@@ -40,7 +48,9 @@ def pseudonym(question: Question, device_token: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
-def validate_answer(question: Question, value: int | None, text: str | None) -> None:
+def validate_answer(
+    question: Question | AnswerableQuestion, value: int | None, text: str | None
+) -> None:
     """Raise InvalidAnswer when the value or text does not fit the question type."""
     if question.type == "text":
         limit = current_app.config["OPEN_TEXT_MAX_LENGTH"]
@@ -58,7 +68,7 @@ def validate_answer(question: Question, value: int | None, text: str | None) -> 
     if question.type == "ranking" and decode_ranking(value, question.option_count) is None:
         raise InvalidAnswer(question.type)
     if question.type == "estimate":
-        low, high = question.text(question.run.language)["range"]
+        low, high = question.text(question.run_language)["range"]
         if not low <= value <= high:
             raise InvalidAnswer(question.type)
 
@@ -77,9 +87,15 @@ def decode_ranking(value: int, option_count: int) -> list[int] | None:
 
 
 def store_answer(
-    question: Question, device_token: str, value: int | None = None, text: str | None = None
+    question: Question | AnswerableQuestion,
+    device_token: str,
+    value: int | None = None,
+    text: str | None = None,
 ) -> None:
     """Store a device's answer, replacing its earlier answer to the same question.
+
+    An open text needs the `Question` itself: it is moderated in batches and checked
+    against the school's words. Any other type may come as an `AnswerableQuestion`.
 
     One atomic upsert on (question, pseudonym): a double or concurrent submit
     replaces and never adds. A changed answer gets a new random id (so old and
