@@ -40,6 +40,8 @@ BATCH = 100
 STEPS = ("floor tiny", "floor insert", "floor page", "join", "waiting page", "wait")
 STEPS += ("question page", "answer", "page after answer", "presenter wait")
 STEPS += ("lesson guide", "presenter view")
+# The answers the counted phones send in turn (the benchmark's question is a scale or a choice).
+CHOICES = (1, 2, 3, 4, 5)
 # Each step starts and stops callgrind's counting through these client requests.
 CALLGRIND_HELPER = r"""
 #include <valgrind/callgrind.h>
@@ -172,7 +174,7 @@ def measure(args, helper) -> None:
         cookie, csrf = students[i]
         response = client.post(
             f"/live/{code}/questions/{question_id}",
-            data={"answer": str(i % 5 + 1), "csrf_token": csrf},
+            data={"answer": str(CHOICES[i % len(CHOICES)]), "csrf_token": csrf},
             headers=with_cookie(cookie),
         )
         cookies[i] = cookie_of(response) or cookie
@@ -277,12 +279,23 @@ class SparePhone:
         if step == "join":
             self._send("GET", f"/j/{self.code}")
         elif step == "answer":
-            data = {"answer": "1", "csrf_token": self.csrf}
-            self._send("POST", f"/live/{self.code}/questions/{self.question_id}", data=data)
+            self._answer(CHOICES[0])
+        elif step == "page after answer":
+            # The page after answering is rendered once per server for each choice made.
+            for choice in CHOICES:
+                self._answer(choice)
+                self._page()
         else:
-            page = self._send("GET", f"/live/{self.code}").text
-            found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-            self.csrf = found[1] if found else self.csrf
+            self._page()
+
+    def _answer(self, choice: int) -> None:
+        data = {"answer": str(choice), "csrf_token": self.csrf}
+        self._send("POST", f"/live/{self.code}/questions/{self.question_id}", data=data)
+
+    def _page(self) -> None:
+        page = self._send("GET", f"/live/{self.code}").text
+        found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        self.csrf = found[1] if found else self.csrf
 
 
 if __name__ == "__main__":
