@@ -107,6 +107,20 @@ def test_an_answer_is_one_read_and_one_write(app, live_run, student):
     assert stored(app, questions[SINGLE]) == [(1, None)]
 
 
+def test_a_phone_page_is_one_read_of_the_run_and_one_of_its_own_answer(app, live_run, student):
+    teacher, run_id, code, questions = live_run
+    phone = joined(student, code)
+    with counted(app) as statements:
+        assert "Wacht op de volgende vraag" in phone.page(code).text
+    assert len(statements) == 1, statements
+    teacher.act(run_id, questions[SINGLE], "open")
+    phone.answer(code, questions[SINGLE], "1")
+    with counted(app) as statements:
+        page = phone.page(code).text
+    assert re.search(r'<input checked[^>]*value="1"', page)
+    assert len(statements) == 2, statements
+
+
 def test_students_can_join_after_the_first_question(app, live_run, student):
     teacher, run_id, code, questions = live_run
     teacher.act(run_id, questions[SCALE], "open")

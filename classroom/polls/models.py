@@ -27,7 +27,44 @@ SCALE_POINTS = 5
 ANSWER_MODES = ("devices", "booth", "paper", "hands")
 
 
-class Run(db.Model):
+def run_is_open(
+    ended_at: datetime | None, paused_at: datetime | None, expires_at: datetime | None
+) -> bool:
+    """`Run.is_open` on the columns themselves, for a read without the ORM."""
+    return ended_at is None and paused_at is None and not _passed(expires_at)
+
+
+def _passed(moment: datetime | None) -> bool:
+    return moment is not None and as_utc(moment) <= now_utc()
+
+
+class RunState:
+    """What a run's own columns say; shared by `Run` and `LiveRun`.
+
+    A subclass has `ended_at`, `paused_at`, `expires_at`, `titles` and `language`.
+    """
+
+    @property
+    def is_open(self) -> bool:
+        """Tell whether students can still join and answer (not while paused)."""
+        return run_is_open(self.ended_at, self.paused_at, self.expires_at)
+
+    @property
+    def is_paused(self) -> bool:
+        """Whether the run waits for its next session (paused, not ended, not expired)."""
+        return self.paused_at is not None and self.ended_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        """Whether the run outlived its time limit without being ended."""
+        return _passed(self.expires_at)
+
+    def title(self, language: str) -> str:
+        """Return the module title in the language, falling back to the run's."""
+        return self.titles.get(language) or self.titles[self.language]
+
+
+class Run(RunState, db.Model):
     """One lesson of one module given to one class; students join it by code."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,24 +123,9 @@ class Run(db.Model):
     )
 
     @property
-    def is_open(self) -> bool:
-        """Tell whether students can still join and answer (not while paused)."""
-        return run_is_open(self.ended_at, self.paused_at, self.expires_at)
-
-    @property
-    def is_paused(self) -> bool:
-        """Whether the run waits for its next session (paused, not ended, not expired)."""
-        return self.paused_at is not None and self.ended_at is None and not self.is_expired
-
-    @property
     def is_ended(self) -> bool:
         """Whether the run ended, by the teacher or by its time limit (paused is not ended)."""
         return self.end_time is not None
-
-    @property
-    def is_expired(self) -> bool:
-        """Whether the run outlived its time limit without being ended."""
-        return _passed(self.expires_at)
 
     @property
     def end_time(self) -> datetime | None:
@@ -112,10 +134,6 @@ class Run(db.Model):
             return as_utc(self.ended_at)
         return as_utc(self.expires_at) if self.is_expired else None
 
-    def title(self, language: str) -> str:
-        """Return the module title in the language, falling back to the run's."""
-        return self.titles.get(language) or self.titles[self.language]
-
     def touch(self) -> None:
         """Mark a change that waiting screens must pick up (incremented in SQL, never lost)."""
         if inspect(self).persistent:
@@ -123,17 +141,6 @@ class Run(db.Model):
             self.version = Run.version + 1
         else:
             self.version = (self.version or 1) + 1
-
-
-def run_is_open(
-    ended_at: datetime | None, paused_at: datetime | None, expires_at: datetime | None
-) -> bool:
-    """`Run.is_open` on the columns themselves, for a read without the ORM."""
-    return ended_at is None and paused_at is None and not _passed(expires_at)
-
-
-def _passed(moment: datetime | None) -> bool:
-    return moment is not None and as_utc(moment) <= now_utc()
 
 
 class QuestionWording:
@@ -211,6 +218,28 @@ class AnswerableQuestion(QuestionWording):
     content: dict[str, Any]
     run_language: str
     join_code: str
+
+
+@dataclass(frozen=True)
+class LiveRun(RunState):
+    """What a phone's pages need of a run and its open question (`services.live_run`).
+
+    Read in one statement without the ORM: every phone loads these pages, and
+    loading the run and its question as objects cost more than the page itself.
+    """
+
+    id: int
+    join_code: str
+    version: int
+    language: str
+    titles: dict[str, str]
+    support_offered: bool
+    support_shown: bool
+    ended_at: datetime | None
+    paused_at: datetime | None
+    expires_at: datetime | None
+    question: AnswerableQuestion | None  # the open one
+    shown_revealed: bool  # the question on the projector has its results revealed
 
 
 class Response(db.Model):

@@ -12,7 +12,7 @@ from flask import current_app
 from ..extensions import db
 from ..timeutil import now_utc
 from . import answers
-from .models import AnswerableQuestion, Question, Run, run_is_open
+from .models import AnswerableQuestion, LiveRun, Question, Run, run_is_open
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -71,6 +71,38 @@ def find_run_by_code(code: str) -> Run | None:
 _RUN_BY_CODE = db.select(Run).where(Run.join_code == db.bindparam("code"))
 
 
+def live_run(code: str) -> LiveRun | None:
+    """The run of a join code with its open question, as a phone's pages need it; one read."""
+    row = db.session.connection().execute(_LIVE_RUN, {"code": code}).first()
+    if row is None:
+        return None
+    question = None
+    if row.question_id is not None:
+        question = AnswerableQuestion(
+            id=row.question_id,
+            run_id=row.id,
+            type=row.question_type,
+            status="open",
+            content=row.question_content,
+            run_language=row.language,
+            join_code=row.join_code,
+        )
+    return LiveRun(
+        id=row.id,
+        join_code=row.join_code,
+        version=row.version,
+        language=row.language,
+        titles=row.titles,
+        support_offered=row.support_offered,
+        support_shown=row.support_shown,
+        ended_at=row.ended_at,
+        paused_at=row.paused_at,
+        expires_at=row.expires_at,
+        question=question,
+        shown_revealed=bool(row.shown_revealed),
+    )
+
+
 def answerable_question(code: str, question_id: int) -> AnswerableQuestion | None:
     """The question of a run with this join code, if that run is open; one read, no ORM."""
     row = (
@@ -92,6 +124,31 @@ def answerable_question(code: str, question_id: int) -> AnswerableQuestion | Non
 
 
 _questions, _runs = Question.__table__.c, Run.__table__.c
+_open = Question.__table__.alias("open_question")
+_shown = Question.__table__.alias("shown_question")
+# Built once, of table columns; the run's open question and the one on the projector
+# come along (each by an index: at most one question is open, positions are unique).
+_LIVE_RUN = (
+    db.select(
+        *(_runs.id, _runs.join_code, _runs.version, _runs.language, _runs.titles),
+        *(_runs.support_offered, _runs.support_shown),
+        *(_runs.ended_at, _runs.paused_at, _runs.expires_at),
+        _open.c.id.label("question_id"),
+        _open.c.type.label("question_type"),
+        _open.c.content.label("question_content"),
+        _shown.c.revealed.label("shown_revealed"),
+    )
+    .select_from(
+        Run.__table__.outerjoin(
+            _open, (_open.c.run_id == _runs.id) & (_open.c.status == "open")
+        ).outerjoin(
+            _shown, (_shown.c.run_id == _runs.id) & (_shown.c.position == _runs.current_position)
+        )
+    )
+    .where(_runs.join_code == db.bindparam("code"))
+    .order_by(_open.c.position)
+    .limit(1)
+)
 # Built once, of table columns: the answer's read is compiled once and loads no objects.
 _ANSWERABLE_QUESTION = (
     db.select(
@@ -156,7 +213,7 @@ def join_limit_for(class_size: int | None) -> int | None:
 JOIN_SPARE = 2
 
 
-def admit(run: Run) -> bool:
+def admit(run: Run | LiveRun) -> bool:
     """Count one more phone in, unless the lesson is full; atomic across workers."""
     return db.session.execute(_ADMIT, {"run_id": run.id}).rowcount == 1
 

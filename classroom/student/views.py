@@ -30,7 +30,7 @@ from ..errors import render_error
 from ..extensions import db, limiter
 from ..polls import answers, services
 from ..polls.answer_forms import answer_form, form_value, initial_data
-from ..polls.models import AnswerableQuestion, Question, Run
+from ..polls.models import AnswerableQuestion, LiveRun, Question, Run
 from . import tokens
 from .forms import JoinForm
 from .verdict import own_verdict
@@ -38,13 +38,13 @@ from .verdict import own_verdict
 bp = Blueprint("student", __name__)
 
 
-def _run_for_code(code: str) -> Run | tuple[str, int]:
+def _run_for_code(code: str) -> LiveRun | tuple[str, int]:
     """Return the open run of a code, or the error page to show instead.
 
     An unknown or ended code counts as a wrong guess towards the join limit.
     """
     normalised = services.normalise_code(code)
-    run = services.find_run_by_code(normalised) if normalised else None
+    run = services.live_run(normalised) if normalised else None
     if run is None:
         g.wrong_code = True
         return render_error(
@@ -112,7 +112,7 @@ def join():
     form = JoinForm()
     if form.validate_on_submit():
         found = _run_for_code(form.code.data)
-        if not isinstance(found, Run):
+        if not isinstance(found, LiveRun):
             status = found[1]
             if status == 423:
                 form.code.errors.append(_("This lesson is paused until the next lesson."))
@@ -129,9 +129,8 @@ def join():
 def join_link(code: str):
     """The short link and QR target: join the run and go to its live page."""
     found = _run_for_code(code)
-    if not isinstance(found, Run):
+    if not isinstance(found, LiveRun):
         return found
-    # Read before the commit, which expires the run (reloading it would cost a query).
     run_id, join_code, language = found.id, found.join_code, found.language
     if tokens.device_token(run_id) is None:
         if not services.admit(found):
@@ -174,10 +173,47 @@ def joined_only(view):
 
 @bp.get("/live/<code>")
 @code_limit()
-@joined_only
 def live(code: str):
-    """The student's screen: the open question, a waiting screen, or revealed results."""
+    """The student's screen: the open question, a waiting screen, or revealed results.
+
+    The same answers as `joined_only` gives: a browser that did not join goes to the
+    join link, an ended lesson shows its page; a paused one keeps its live page.
+    """
+    normalised = services.normalise_code(code)
+    state = services.live_run(normalised) if normalised else None
+    g.token = tokens.device_token(state.id) if state is not None else None
+    if g.token is None:
+        return redirect(url_for("student.join_link", code=code))
+    if not (state.is_open or state.is_paused):
+        return _run_for_code(code)
+    page = _shared_live_page_of(state)
+    if page is not None:
+        return page
+    g.run = db.session.get(Run, state.id)
     return _render_live()
+
+
+def _shared_live_page_of(state: LiveRun) -> str | None:
+    """The waiting or question page from the one read of `live_run`, when it is shared.
+
+    None when the page holds something of this phone alone or shows results: then
+    `_render_live` builds it from the run itself.
+    """
+    if state.support_shown:
+        return None
+    language = str(get_locale())
+    context = {"run": state, "language": language, "question": None, "results": None}
+    question = None if state.is_paused else state.question
+    if question is None:
+        if state.shown_revealed:
+            return None
+        return _shared_live_page(context, (None, None, False))
+    own = answers.answer_of(question, g.token)
+    if own is not None and question.type == "text":
+        return None
+    fields = _answer_fields(question, language, own, None)
+    context.update(question=question, fields=fields, answered=own is not None)
+    return _shared_live_page(context, (question.id, fields, own is not None))
 
 
 def _render_live(question_form=None, status: int = 200):

@@ -41,11 +41,15 @@ def pseudonym(question: Question | AnswerableQuestion, device_token: str) -> str
     Answers of one device to two questions get unrelated pseudonyms, and without
     the server key a pseudonym cannot be traced back to a device token.
     """
-    key = hmac.new(
-        current_app.config["SECRET_KEY"].encode(), b"response-pseudonym", hashlib.sha256
-    ).digest()
     message = f"{question.run_id}:{question.id}:{device_token}".encode()
+    key = _pseudonym_key(current_app.config["SECRET_KEY"])
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=4)
+def _pseudonym_key(secret_key: str) -> bytes:
+    """The pseudonyms' own key, derived from the app's (once per key, not per answer)."""
+    return hmac.new(secret_key.encode(), b"response-pseudonym", hashlib.sha256).digest()
 
 
 def validate_answer(
