@@ -69,8 +69,8 @@ def _counts_as_wrong_code(_response) -> bool:
     return bool(g.get("wrong_code"))
 
 
-# A phone that joined keeps its live page (and its state poll) through a pause.
-PAUSED_PAGES = ("student.live", "student.live_state", "student.live_support")
+# A phone that joined keeps its state poll and help page through a pause (`live` its page).
+PAUSED_PAGES = ("student.live_state", "student.live_support")
 
 
 def _joined_any_run() -> bool:
@@ -217,20 +217,19 @@ def _shared_live_page_of(state: LiveRun) -> str | None:
 
 
 def _render_live(question_form=None, status: int = 200):
+    """The live page built from the Run itself, for this request alone.
+
+    For what `_shared_live_page_of` leaves: results, the support block (the school's
+    own text), this phone's own open text, a form with errors, a refused answer.
+    """
     run: Run = g.run
     language = str(get_locale())
     question = None if run.is_paused else services.open_question_of(run)
     context = {"run": run, "language": language, "question": question, "results": None}
-    # A page with a submitted form, this phone's own open text or the support block
-    # (the school's own text) is rendered for this request alone.
-    shared = question_form is None and not run.support_shown
     if question is not None:
         own = answers.answer_of(question, g.token)
         fields = _answer_fields(question, language, own, question_form)
         context.update(fields=fields, answered=own is not None)
-        shared = shared and (own is None or question.type != "text")
-        if shared:
-            return _shared_live_page(context, (question.id, fields, own is not None)), status
     else:
         shown = services.current_question(run)
         if shown is not None and shown.revealed:
@@ -241,8 +240,6 @@ def _render_live(question_form=None, status: int = 200):
                 context.update(own_verdict=own_verdict(shown, answers.answer_of(shown, g.token)))
             if shown.type == "text":
                 context.update(cloud=answers.word_cloud(released))
-        elif shared:
-            return _shared_live_page(context, (None, None, False)), status
     return render_template("student/live.html", **context), status
 
 
