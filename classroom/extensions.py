@@ -13,7 +13,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, get_locale, get_translations, lazy_gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from itsdangerous import URLSafeTimedSerializer
@@ -133,7 +133,10 @@ def init_app(app: Flask, *, migrations: bool = True) -> None:
 
         Migrate(app, db, render_as_batch=True)
     csrf.init_app(app)
-    login_manager.init_app(app)
+    # Templates get Flask-Login's lazy proxy, not the user its own context processor loads
+    # for every page: a phone's page never asks, so its cookie gets no `_fresh` flag.
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
     login_manager.login_view = "accounts.login"
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"

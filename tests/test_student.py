@@ -121,6 +121,18 @@ def test_a_phone_page_is_one_read_of_the_run_and_one_of_its_own_answer(app, live
     assert len(statements) == 2, statements
 
 
+def test_after_joining_the_live_pages_leave_the_cookie_as_it_is(app, live_run, student):
+    teacher, run_id, code, questions = live_run
+    phone = joined(student, code)
+    waiting = phone.client.get(f"/live/{code}")
+    assert "Wacht op de volgende vraag" in waiting.text
+    assert "Set-Cookie" not in waiting.headers
+    teacher.act(run_id, questions[SINGLE], "open")
+    question = phone.client.get(f"/live/{code}")
+    assert 'name="answer"' in question.text
+    assert "Set-Cookie" not in question.headers
+
+
 def test_students_can_join_after_the_first_question(app, live_run, student):
     teacher, run_id, code, questions = live_run
     teacher.act(run_id, questions[SCALE], "open")

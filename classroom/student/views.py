@@ -139,6 +139,9 @@ def join_link(code: str):
     tokens.join(run_id)
     # A student who has not chosen a language gets the lesson's; the switch stays theirs.
     session.setdefault("language", language)
+    # The session's CSRF secret rides along in this cookie, which is written anyway;
+    # else the live page would write the cookie again just to add it.
+    generate_csrf()
     return redirect(url_for("student.live", code=join_code))
 
 

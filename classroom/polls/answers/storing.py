@@ -204,7 +204,8 @@ def _form_batch(question: Question) -> None:
 def answer_of(question: Question, device_token: str) -> tuple[int | None, str | None] | None:
     """Return this device's own answer (value, text), so it can see and change it."""
     parameters = {"question_id": question.id, "pseudonym": pseudonym(question, device_token)}
-    row = db.session.execute(_ANSWER_OF, parameters).first()
+    # On the session's connection as Core: a phone's page loads no objects.
+    row = db.session.connection().execute(_ANSWER_OF, parameters).first()
     return (row.value, row.text) if row else None
 
 
