@@ -44,9 +44,26 @@ db = SQLAlchemy(model_class=Base)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+
+
+class AppLimiter(Limiter):
+    """Flask-Limiter that asks its request filters before any other work.
+
+    Flask-Limiter asks them only after identifying the request, and then still
+    evaluates an empty set of limits, twice for a decorated view. A request a
+    filter exempts (a joined phone on its live pages, `student.views`) is exempt
+    either way; asking first spares a tenth of such a request's time.
+    """
+
+    def _check_request_limit(self, *args: Any, **kwargs: Any) -> None:
+        if any(exempt() for exempt in self._request_filters):
+            return
+        super()._check_request_limit(*args, **kwargs)
+
+
 # Storage from RATELIMIT_STORAGE_URI: memory:// for one process, redis://… when
 # several workers or instances must share their counts.
-limiter = Limiter(key_func=get_remote_address, key_prefix="klasgesprek")
+limiter = AppLimiter(key_func=get_remote_address, key_prefix="klasgesprek")
 
 
 # How long SQLite waits for another writer before giving up (then the app answers 503).

@@ -2,6 +2,8 @@
 
 import pytest
 from conftest import PASSWORD, Staff
+from flask import request
+from flask_limiter import Limiter
 
 
 @pytest.fixture
@@ -86,3 +88,29 @@ def test_a_joined_phone_keeps_its_live_pages_when_its_address_is_blocked(
     assert phone.client.get(f"/live/{code}/help").status_code in (200, 404)
     # Joining another code is still limited for it.
     assert phone.join(code).status_code == 429
+
+
+def test_the_limiter_does_no_work_for_a_joined_phone_on_its_live_pages(
+    limited, live_run, student, monkeypatch
+):
+    teacher, run_id, code, questions = live_run
+    evaluated = []
+    original = Limiter._check_request_limit
+
+    def counting(self, *args, **kwargs):
+        evaluated.append(request.endpoint)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Limiter, "_check_request_limit", counting)
+    phone = student()
+    assert phone.join(code).status_code == 302
+    assert evaluated == ["student.join_link", "student.join_link"]
+    teacher.client.post(f"/runs/{run_id}/questions/{questions[0]}/open")
+    evaluated.clear()
+    assert phone.page(code).status_code == 200
+    assert phone.answer(code, questions[0], "3").status_code == 303
+    assert phone.client.get(f"/live/{code}/state").status_code == 200
+    assert evaluated == []
+    # A visitor who did not join is still checked on the same pages.
+    assert limited.test_client().get(f"/live/{code}").status_code == 302
+    assert evaluated == ["student.live", "student.live"]

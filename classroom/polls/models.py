@@ -205,7 +205,7 @@ class Question(QuestionWording, db.Model):
 
 @dataclass(frozen=True)
 class AnswerableQuestion(QuestionWording):
-    """What an answer needs of its question and run, read without the ORM (`open_question`).
+    """What an answer needs of its question and run (`services.answerable_question`).
 
     Storing a student's answer is the busiest write of a lesson; loading the
     question and its run as ORM objects cost more than the write itself.
