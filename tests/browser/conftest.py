@@ -213,7 +213,11 @@ class PhonePool:
     def wipe(self) -> None:
         """Blank the phones in use and forget their cookies."""
         for context in self.contexts[: self.in_use]:
-            context.pages[0].goto("about:blank")
+            # A fresh tab, not a navigation to about:blank: a live page may be moving on
+            # by itself (live.js) just then, which would interrupt that navigation.
+            old_tab = context.pages[0]
+            context.new_page()
+            old_tab.close()
             context.clear_cookies()
         self.in_use = 0
         self.problems.found.clear()
