@@ -213,14 +213,23 @@ class PhonePool:
     def wipe(self) -> None:
         """Blank the phones in use and forget their cookies."""
         for context in self.contexts[: self.in_use]:
-            # A fresh tab, not a navigation to about:blank: a live page may be moving on
-            # by itself (live.js) just then, which would interrupt that navigation.
-            old_tab = context.pages[0]
-            context.new_page()
-            old_tab.close()
+            _blank(context.pages[0])
             context.clear_cookies()
         self.in_use = 0
         self.problems.found.clear()
+
+
+def _blank(page, attempts: int = 3) -> None:
+    """Go to about:blank; a live page moving on by itself (live.js) may interrupt that once."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(attempts):
+        try:
+            page.goto("about:blank")
+            return
+        except PlaywrightError as error:
+            if "interrupted by another navigation" not in str(error) or attempt == attempts - 1:
+                raise
 
 
 @pytest.fixture(scope="session")
