@@ -76,17 +76,7 @@ def live_run(code: str) -> LiveRun | None:
     row = db.session.connection().execute(_LIVE_RUN, {"code": code}).first()
     if row is None:
         return None
-    question = None
-    if row.question_id is not None:
-        question = AnswerableQuestion(
-            id=row.question_id,
-            run_id=row.id,
-            type=row.question_type,
-            status="open",
-            content=row.question_content,
-            run_language=row.language,
-            join_code=row.join_code,
-        )
+    question = _answerable_of(row) if row.question_id is not None else None
     return LiveRun(
         id=row.id,
         join_code=row.join_code,
@@ -112,12 +102,17 @@ def answerable_question(code: str, question_id: int) -> AnswerableQuestion | Non
     )
     if row is None or not run_is_open(row.ended_at, row.paused_at, row.expires_at):
         return None
+    return _answerable_of(row)
+
+
+def _answerable_of(row) -> AnswerableQuestion:
+    """The question of a row of `_LIVE_RUN` or `_ANSWERABLE_QUESTION` (the same labels)."""
     return AnswerableQuestion(
-        id=row.id,
-        run_id=row.run_id,
-        type=row.type,
-        status=row.status,
-        content=row.content,
+        id=row.question_id,
+        run_id=row.id,
+        type=row.question_type,
+        status=row.question_status,
+        content=row.question_content,
         run_language=row.language,
         join_code=row.join_code,
     )
@@ -135,6 +130,7 @@ _LIVE_RUN = (
         *(_runs.ended_at, _runs.paused_at, _runs.expires_at),
         _open.c.id.label("question_id"),
         _open.c.type.label("question_type"),
+        _open.c.status.label("question_status"),
         _open.c.content.label("question_content"),
         _shown.c.revealed.label("shown_revealed"),
     )
@@ -152,8 +148,11 @@ _LIVE_RUN = (
 # Built once, of table columns: the answer's read is compiled once and loads no objects.
 _ANSWERABLE_QUESTION = (
     db.select(
-        *(_questions.id, _questions.run_id, _questions.type, _questions.status),
-        *(_questions.content, _runs.language, _runs.join_code),
+        _questions.id.label("question_id"),
+        _questions.type.label("question_type"),
+        _questions.status.label("question_status"),
+        _questions.content.label("question_content"),
+        *(_runs.id, _runs.language, _runs.join_code),
         *(_runs.ended_at, _runs.paused_at, _runs.expires_at),
     )
     .join_from(Question.__table__, Run.__table__)
