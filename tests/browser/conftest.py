@@ -219,17 +219,21 @@ class PhonePool:
         self.problems.found.clear()
 
 
-def _blank(page, attempts: int = 3) -> None:
-    """Go to about:blank; a live page moving on by itself (live.js) may interrupt that once."""
+def _blank(page, attempts: int = 5) -> None:
+    """Go to about:blank; a live page moving on by itself (live.js) may interrupt that."""
     from playwright.sync_api import Error as PlaywrightError
 
-    for attempt in range(attempts):
+    for _ in range(attempts):
         try:
             page.goto("about:blank")
             return
         except PlaywrightError as error:
-            if "interrupted by another navigation" not in str(error) or attempt == attempts - 1:
+            if "interrupted by another navigation" not in str(error):
                 raise
+            page.wait_for_load_state()
+            if page.url == "about:blank":
+                return
+    raise AssertionError(f"the phone stayed on {page.url}")
 
 
 @pytest.fixture(scope="session")
