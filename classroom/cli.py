@@ -20,7 +20,11 @@ from .timeutil import now_utc
 
 DEMO_SCHOOL = "Demo College"
 DEMO_PASSWORD = "demo-wachtwoord"  # noqa: S105 - a published demo login, for local trials only
-DEMO_CLASSES = (("3 HAVO B", "havo", 3), ("4 VWO A", "vwo", 4), ("2 VMBO-T C", "vmbo", 2))
+DEMO_CLASSES = (
+    ("3 HAVO B", "havo", 3, 28),
+    ("4 VWO A", "vwo", 4, 26),
+    ("2 VMBO-T C", "vmbo", 2, 24),
+)
 DEMO_STAFF = (
     (
         "docent@demo.klasgesprek.nl",
@@ -44,15 +48,18 @@ def load_demo() -> list[User]:
     """Add the demo school, its classes and staff unless they exist; return the staff."""
     school = get_or_create_school(DEMO_SCHOOL)
     classes = {}
-    for name, level, year in DEMO_CLASSES:
+    for name, level, year, size in DEMO_CLASSES:
         school_class = db.session.scalar(
             db.select(SchoolClass).where(
                 SchoolClass.school_id == school.id, SchoolClass.name == name
             )
         )
         if school_class is None:
-            school_class = SchoolClass(school=school, name=name, level=level, year=year)
+            school_class = SchoolClass(
+                school=school, name=name, level=level, year=year, size=size
+            )
             db.session.add(school_class)
+        school_class.size = school_class.size or size
         classes[name] = school_class
     staff = []
     for email, name, role, taught in DEMO_STAFF:
@@ -93,13 +100,13 @@ def load_demo_lessons(staff: list[User], today: date) -> None:
         db.session.add(assignment)
         module = library.get(slug)
         if given and module is not None:
-            run = start_run(module, classes[class_name], teacher, "nl")
+            run = start_run(module, classes[class_name], teacher, "nl", classes[class_name].size)
             run.assignment = assignment
             _answer_demo_run(run, chance, students=24)
             end_run(run)
     belonging = library.get("belonging")
     if belonging is not None:
-        run = start_run(belonging, classes["2 VMBO-T C"], teacher, "nl")
+        run = start_run(belonging, classes["2 VMBO-T C"], teacher, "nl", 24)
         _answer_demo_run(run, chance, students=22)
         end_run(run)
 

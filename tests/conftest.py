@@ -131,10 +131,12 @@ class Staff:
             "/auth/login", data={"email": self.user["email"], "password": password}
         )
 
-    def start_run(self, class_id, module="sample", language="nl"):
-        response = self.client.post(
-            "/runs/", data={"module": module, "school_class": class_id, "language": language}
-        )
+    def start_run(self, class_id, module="sample", language="nl", class_size=30):
+        """Start a lesson of this size (None: the class's own size)."""
+        data = {"module": module, "school_class": class_id, "language": language}
+        if class_size is not None:
+            data["class_size"] = class_size
+        response = self.client.post("/runs/", data=data)
         assert response.status_code == 303, response.text
         run_id = int(re.search(r"/runs/(\d+)/present", response.location)[1])
         return run_id

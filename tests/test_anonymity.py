@@ -22,7 +22,7 @@ def test_a_response_row_holds_only_the_answer_and_a_per_question_pseudonym(app):
         columns = {column["name"] for column in inspect(db.engine).get_columns("response")}
     assert columns == {
         "id", "question_id", "pseudonym", "value", "text", "moderation", "flagged",
-        "fresh", "batch", "retracted",
+        "released_value", "batch", "retracted",
     }  # fmt: skip
 
 

@@ -235,6 +235,11 @@ def test_starting_an_assigned_lesson_links_it_and_ending_marks_it_done(app, coor
     form = rendered_form(page.text, "/runs/")
     assert form["assignment"] == str(assignment_id)
     assert form["school_class"] == str(school.class_id)
+    assert form["class_size"] == ""  # the class has no size: the teacher gives one
+    refused = school.client.post("/runs/", data=form, follow_redirects=True)
+    assert "Hoeveel leerlingen zitten er in deze klas?" in refused.text
+    assert count(app, Run) == 0
+    form["class_size"] = "27"
     response = school.client.post("/runs/", data=form)
     assert response.status_code == 303
     run_id = int(re.search(r"/runs/(\d+)/", response.location)[1])
@@ -255,7 +260,7 @@ def test_a_run_cannot_claim_someone_elses_assignment(app, coordinator, school, m
     response = school.client.post(
         "/runs/",
         data={"module": "sample", "school_class": school.class_id, "language": "nl",
-              "assignment": assignment_id},
+              "assignment": assignment_id, "class_size": 25},
     )  # fmt: skip
     assert response.status_code == 400
     assert count(app, Run) == 0

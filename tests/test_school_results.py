@@ -110,17 +110,32 @@ def test_a_question_below_school_k_shows_nothing(app, coordinator, give_lesson):
     assert "Nog te weinig antwoorden om iets te laten zien." in page
 
 
-def test_a_small_cell_is_hidden_and_so_is_one_more_against_subtraction(
+def test_a_small_cell_is_hidden_with_the_empty_one_against_subtraction(
     app, coordinator, give_in_two_classes
 ):
-    # 30 answers: Rood 3 (< 10), Groen 12, Blauw 15.
-    give_in_two_classes({"colour": [0] * 3 + [1] * 12 + [2] * 15})
+    # 30 answers: Rood 3 (< 10), Groen 0, Blauw 27.
+    give_in_two_classes({"colour": [0] * 3 + [2] * 27})
     table = results_csv(coordinator)
     assert table[("colour", "Rood")]["count"] == "<10"
-    # Groen would give Rood away as 30 - 12 - 15: the smallest other cell is hidden too.
+    # A Groen of 0 would give Rood away as 30 - 0 - 27: hidden too, either could hold the 3.
     assert table[("colour", "Groen")]["count"] == "<10"
-    assert table[("colour", "Blauw")]["count"] == "15"
-    assert table[("colour", "Blauw")]["percent"] == "50"
+    assert table[("colour", "Blauw")]["count"] == "27"
+    assert table[("colour", "Blauw")]["percent"] == "90"
+
+
+def test_a_small_cell_nothing_empty_can_cover_hides_every_cell(
+    app, coordinator, give_in_two_classes
+):
+    # 30 answers: Rood 3 (< 10), Groen 12, Blauw 15. Hiding Rood and Groen would leave
+    # 15 over them, one below 10; no cell could be 0, so only the total is shown.
+    give_in_two_classes({"colour": [0] * 3 + [1] * 12 + [2] * 15})
+    result, _found = school_figures(app, coordinator, "colour")
+    assert result.shown and result.total == 30
+    assert [o.count for o in result.options] == [None, None, None]
+    assert [o.percent for o in result.options] == [None, None, None]
+    table = results_csv(coordinator)
+    assert {table[("colour", o)]["percent"] for o in ("Rood", "Groen", "Blauw")} == {""}
+    assert {table[("colour", o)]["answers"] for o in ("Rood", "Groen", "Blauw")} == {"30"}
 
 
 def test_two_small_cells_hide_each_other_and_the_mean_is_withheld(
@@ -128,7 +143,8 @@ def test_two_small_cells_hide_each_other_and_the_mean_is_withheld(
 ):
     give_in_two_classes({"home-pre": [1] * 2 + [2] * 3 + [4] * 10 + [5] * 10})
     result, _found = school_figures(app, coordinator, "home-pre")
-    assert [o.count for o in result.options] == [None, None, 0, 10, 10]
+    # The empty point 3 hides with them: any of the three could be 0.
+    assert [o.count for o in result.options] == [None, None, None, 10, 10]
     assert result.mean is None  # the mean would reveal the hidden cells
 
 

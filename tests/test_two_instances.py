@@ -139,7 +139,7 @@ def seeded(database_url):
         )
         db.session.add_all([school, teacher, school_class])
         db.session.flush()
-        run = services.start_run(get_library().get("sample"), school_class, teacher, "nl")
+        run = services.start_run(get_library().get("sample"), school_class, teacher, "nl", PHONES)
         question = next(q for q in run.questions if q.type == "single")
         services.open_question(question)
         db.session.commit()

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func
 
 from ..accounts.models import School, User, new_session_token
+from ..accounts.signals import account_deactivated
 from ..authoring.store import school_modules
 from ..extensions import db
 from .models import Assignment, SchoolClass
@@ -98,12 +99,18 @@ def save_class(
 
 
 def set_active(school: School, user: User, active: bool) -> None:
-    """(De)activate a staff account; deactivation ends all its sessions."""
+    """(De)activate a staff account; deactivation ends all its sessions.
+
+    Deactivation also ends every lesson of the account that has not ended, running or
+    paused: the polls package listens to `account_deactivated` and ends them in this
+    same transaction. Reactivation reopens nothing.
+    """
     if user.school_id != school.id:
         raise CoordinationError("other-school")
     user.active = active
     if not active:
         user.session_token = new_session_token()
+        account_deactivated.send(user)
 
 
 def assign(

@@ -153,22 +153,13 @@ def form_value(
     return int(data), None
 
 
-def initial_data(question: Question, own: tuple[int | None, str | None] | None) -> dict:
-    """Form data that shows a student their earlier answer.
+def initial_data(question: Question) -> dict:
+    """Form data of a fresh answer form: empty, whatever this phone answered before.
 
-    A ranking never starts invalid: without an earlier answer it starts in the
-    options' own order (places 1, 2, 3...), which the student then changes.
+    A phone in someone else's hand shows nothing of what was answered on it; the
+    earlier answer still counts until a new one is sent. A ranking never starts
+    invalid: it starts in the options' own order (places 1, 2, 3...).
     """
-    if own is None and question.type == "ranking":
-        return {f"place_{index}": index + 1 for index in range(question.option_count)}
-    if own is None:
-        return {}
-    value, text = own
-    if question.type == "text":
-        return {"answer": text}
-    if question.type == "multiple":
-        return {"answer": [i for i in range(question.option_count) if value & (1 << i)]}
     if question.type == "ranking":
-        order = decode_ranking(value, question.option_count) or []
-        return {f"place_{index}": place + 1 for place, index in enumerate(order)}
-    return {"answer": value}
+        return {f"place_{index}": index + 1 for index in range(question.option_count)}
+    return {}

@@ -27,6 +27,15 @@ from .views import bp as polls_bp
 bp = Blueprint("booth", __name__, url_prefix="/booth")
 
 
+
+def booth_only_message() -> str:
+    """Why a lesson answered another way has no booth."""
+    return _(
+        "The booth works only in a lesson the class answers on one shared device. "
+        "Choose that way of answering first."
+    )
+
+
 @polls_bp.get("/<int:run_id>/booth")
 def booth_start(run_id: int):
     """The teacher's page for making this device the booth, or ending the round."""
@@ -35,9 +44,15 @@ def booth_start(run_id: int):
 
 @polls_bp.post("/<int:run_id>/booth")
 def booth_open(run_id: int):
-    """Make this device the booth: the teacher's login ends here, a booth token takes over."""
+    """Make this device the booth: the teacher's login ends here, a booth token takes over.
+
+    Only in a lesson answered at a shared device: in any other lesson a booth's answers
+    would sit beside the phones' (or the slips') and could pad them.
+    """
     if not g.run.is_open:
         return render_error(409, _("This lesson has ended."))
+    if g.run.answer_mode != "booth":
+        return render_error(409, booth_only_message())
     key = secrets.token_hex(16)
     g.run.booth_key = key
     run_id = g.run.id
@@ -67,6 +82,7 @@ def booth_only():
     if (
         run is None
         or not run.is_open
+        or run.answer_mode != "booth"
         or run.booth_key is None
         or not isinstance(key, str)
         or not hmac.compare_digest(run.booth_key, key)
@@ -93,7 +109,7 @@ def index():
 def _render_booth(form=None, status: int = 200):
     run: Run = g.run
     language = str(get_locale())
-    question = services.open_question_of(run)
+    question = services.open_question_of(run, "booth")
     if question is not None and form is None:
         form = answer_form(question, language, formdata=None)
     return render_template(
@@ -107,8 +123,13 @@ def answer(question_id: int):
     question = next((q for q in g.run.questions if q.id == question_id), None)
     if question is None:
         return render_error(404, _("This question is not part of this lesson."))
-    if question.status != "open":
+    if not question.takes_answers_from("booth"):
         flash(_("This poll is closed. The answer was not saved."), "error")
+        return redirect(url_for("booth.index"), 303)
+    limit = g.run.join_limit
+    if limit is not None and answers.count_answers(question) >= limit:
+        # Every student of the lesson (and the two spare) answered: more would be padding.
+        flash(_("Everyone in this lesson has answered this poll. The answer was not saved."), "error")
         return redirect(url_for("booth.index"), 303)
     form = answer_form(question, str(get_locale()))
     if not form.validate_on_submit():

@@ -144,7 +144,7 @@ def summary_csv(run_id: int):
             continue
         places = dict(result.ranks)
         for option in result.options:
-            note = _("fewer than 3") if option.hidden else ""
+            note = _("not shown") if option.hidden else ""
             rows.append([
                 question.key, wording, option.label, option.count, option.percent,
                 places.get(option.label), result.median, result.total, counted, note,

@@ -59,8 +59,9 @@ class StartRunForm(FlaskForm):
         choices=language_choices(),
         validators=[InputRequired()],
     )
+    # Required where the class has no size (the view checks); this lesson's own.
     class_size = IntegerField(
-        _l("Students in the class"),
+        _l("Students in this lesson"),
         validators=[Optional(), NumberRange(min=1, max=MAX_CLASS_SIZE)],
     )
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, inspect, true
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -94,6 +94,9 @@ class Run(RunState, db.Model):
     # Devices that joined, and how many may (class size + 2; None: no limit).
     joined: Mapped[int] = mapped_column(default=0, server_default="0")
     join_limit: Mapped[int | None]
+    # The students of the class for this lesson, as the teacher confirmed it at the start
+    # (None only for lessons started before every lesson had a size).
+    class_size: Mapped[int | None]
     # How the class answers; see ANSWER_MODES and polls.tally_views.
     answer_mode: Mapped[str] = mapped_column(
         String(10), default="devices", server_default="devices"
@@ -146,8 +149,13 @@ class Run(RunState, db.Model):
 class QuestionWording:
     """What a question says, in a language; shared by `Question` and `AnswerableQuestion`.
 
-    A subclass has `type`, `content` (the wording per language) and `run_language`.
+    A subclass has `type`, `status`, `answered_by`, `content` (the wording per language),
+    `run_language` and `run_answer_mode`.
     """
+
+    def takes_answers_from(self, path: str) -> bool:
+        """Whether the question is open for answers in this way ("devices" or "booth") now."""
+        return self.status == "open" and self.answered_by == path and self.run_answer_mode == path
 
     def text(self, language: str) -> dict[str, Any]:
         """Return the question's wording in the language, or in the run's language."""
@@ -189,6 +197,9 @@ class Question(QuestionWording, db.Model):
     sensitive: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Answers typed in from a tally: "hand" (paper slips) or "hands" (hands up, not anonymous).
     counted_by: Mapped[str | None] = mapped_column(String(10))
+    # The way of answering it was opened for ("devices" or "booth"); a question's answers
+    # all come in one way, so no path can pad another's (see `services.open_question`).
+    answered_by: Mapped[str | None] = mapped_column(String(10))
 
     run: Mapped[Run] = relationship(back_populates="questions")
 
@@ -196,6 +207,11 @@ class Question(QuestionWording, db.Model):
     def run_language(self) -> str:
         """The language the run was started in."""
         return self.run.language
+
+    @property
+    def run_answer_mode(self) -> str:
+        """How the class of the run answers now."""
+        return self.run.answer_mode
 
     @property
     def is_shown_to_class(self) -> bool:
@@ -215,8 +231,10 @@ class AnswerableQuestion(QuestionWording):
     run_id: int
     type: str
     status: str
+    answered_by: str | None
     content: dict[str, Any]
     run_language: str
+    run_answer_mode: str
     join_code: str
 
 
@@ -267,8 +285,9 @@ class Response(db.Model):
     moderation: Mapped[str | None] = mapped_column(String(10))
     # Open answers only: the word list found a slur or threat in it.
     flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # Added or changed since the question's last release.
-    fresh: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The value this answer had in the question's last release (None: not in it). An answer
+    # counts towards the next release only while its value differs (see `answers.releases`).
+    released_value: Mapped[int | None]
     # Open answers only: the batch in which it reached the teacher (None: not yet).
     batch: Mapped[int | None]
     # Open answers only: replaced by a newer text of its writer, and no longer linked to it

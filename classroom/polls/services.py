@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -77,6 +78,8 @@ def live_run(code: str) -> LiveRun | None:
     if row is None:
         return None
     question = _answerable_of(row) if row.question_id is not None else None
+    if question is not None and not question.takes_answers_from("devices"):
+        question = None  # open for the booth, or shown for a tally: not for phones
     return LiveRun(
         id=row.id,
         join_code=row.join_code,
@@ -112,8 +115,10 @@ def _answerable_of(row) -> AnswerableQuestion:
         run_id=row.id,
         type=row.question_type,
         status=row.question_status,
+        answered_by=row.question_answered_by,
         content=row.question_content,
         run_language=row.language,
+        run_answer_mode=row.answer_mode,
         join_code=row.join_code,
     )
 
@@ -126,11 +131,12 @@ _shown = Question.__table__.alias("shown_question")
 _LIVE_RUN = (
     db.select(
         *(_runs.id, _runs.join_code, _runs.version, _runs.language, _runs.titles),
-        *(_runs.support_offered, _runs.support_shown),
+        *(_runs.support_offered, _runs.support_shown, _runs.answer_mode),
         *(_runs.ended_at, _runs.paused_at, _runs.expires_at),
         _open.c.id.label("question_id"),
         _open.c.type.label("question_type"),
         _open.c.status.label("question_status"),
+        _open.c.answered_by.label("question_answered_by"),
         _open.c.content.label("question_content"),
         _shown.c.revealed.label("shown_revealed"),
     )
@@ -151,8 +157,9 @@ _ANSWERABLE_QUESTION = (
         _questions.id.label("question_id"),
         _questions.type.label("question_type"),
         _questions.status.label("question_status"),
+        _questions.answered_by.label("question_answered_by"),
         _questions.content.label("question_content"),
-        *(_runs.id, _runs.language, _runs.join_code),
+        *(_runs.id, _runs.language, _runs.join_code, _runs.answer_mode),
         *(_runs.ended_at, _runs.paused_at, _runs.expires_at),
     )
     .join_from(Question.__table__, Run.__table__)
@@ -160,8 +167,13 @@ _ANSWERABLE_QUESTION = (
 )
 
 
-def start_run(module: Module, school_class: SchoolClass, teacher: User, language: str) -> Run:
-    """Create a run and copy the module's polls into it, in every language."""
+def start_run(
+    module: Module, school_class: SchoolClass, teacher: User, language: str, class_size: int
+) -> Run:
+    """Create a run and copy the module's polls into it, in every language.
+
+    `class_size` is this lesson's own: it sets who may be in it, and leaves the class alone.
+    """
     text = module.text(language)
     started = now_utc()
     run = Run(
@@ -173,7 +185,8 @@ def start_run(module: Module, school_class: SchoolClass, teacher: User, language
         language=text.language,
         join_code=new_join_code(),
         min_answers=school_class.school.min_answers,
-        join_limit=join_limit_for(school_class.size),
+        class_size=class_size,
+        join_limit=join_limit_for(class_size),
         created_at=started,
         expires_at=started + timedelta(hours=current_app.config["RUN_MAX_HOURS"]),
         phases={
@@ -204,12 +217,41 @@ def start_run(module: Module, school_class: SchoolClass, teacher: User, language
     return run
 
 
-def join_limit_for(class_size: int | None) -> int | None:
-    """How many phones may join a lesson of a class this size: two spare for a flat battery."""
-    return class_size + JOIN_SPARE if class_size else None
+def join_limit_for(class_size: int) -> int:
+    """How many may be in a lesson of a class this size: two spare for a flat battery."""
+    return class_size + JOIN_SPARE
 
 
 JOIN_SPARE = 2
+
+
+@dataclass(frozen=True)
+class WhoIsIn:
+    """Who is counted in a lesson, by way of answering, for teacher and class to see.
+
+    Booth and hand counts are the most answers one question got that way: answers to
+    two questions cannot be linked, so that is all anyone can know of who took part.
+    """
+
+    phones: int
+    booth: int
+    by_hand: int
+
+    @property
+    def others(self) -> bool:
+        """Whether anyone answered other than on a phone of their own."""
+        return bool(self.booth or self.by_hand)
+
+
+def who_is_in(run: Run, counts: dict[int, int]) -> WhoIsIn:
+    """Phones joined, and the most answers of one question at the booth and counted by hand."""
+
+    def most(questions) -> int:
+        return max((counts.get(q.id, 0) for q in questions), default=0)
+
+    booth = [q for q in run.questions if q.answered_by == "booth" and q.counted_by is None]
+    by_hand = [q for q in run.questions if q.counted_by is not None]
+    return WhoIsIn(phones=run.joined, booth=most(booth), by_hand=most(by_hand))
 
 
 def admit(run: Run | LiveRun) -> bool:
@@ -236,9 +278,10 @@ def current_question(run: Run) -> Question | None:
     return db.session.scalar(_QUESTION_AT, {"run_id": run.id, "position": run.current_position})
 
 
-def open_question_of(run: Run) -> Question | None:
-    """Return the question students can answer now, if any (one query, as each phone asks)."""
-    return db.session.scalar(_OPEN_QUESTION, {"run_id": run.id})
+def open_question_of(run: Run, path: str = "devices") -> Question | None:
+    """Return the question students can answer now in this way, if any (one query)."""
+    question = db.session.scalar(_OPEN_QUESTION, {"run_id": run.id})
+    return question if question is not None and question.takes_answers_from(path) else None
 
 
 # Built once: each phone's page asks one of these.
@@ -259,16 +302,48 @@ def next_question(run: Run) -> Question | None:
     return next((q for q in run.questions if q.position > after and q.status == "ready"), None)
 
 
+class PathRefused(Exception):
+    """A question cannot take answers in the way the class answers now; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# The ways of answering in which a question is opened for answers; paper and hands
+# are typed in afterwards (`answers.store_tally`), so opening only shows the question.
+OPENED_FOR = ("devices", "booth")
+
+
 def open_question(question: Question) -> None:
-    """Open a question for answers, closing any other open one (one at a time)."""
+    """Open a question, closing any other open one (one at a time).
+
+    A question's answers all come in one way (phones, the booth, or a tally), so that
+    no way pads another's: a question counted by hand or answered another way never
+    opens for answers again (`PathRefused`).
+    """
+    check_path(question)
     run = question.run
     for other in run.questions:
         if other.status == "open" and other is not question:
             close_question(other)
+    if run.answer_mode in OPENED_FOR:
+        question.answered_by = run.answer_mode
     question.status = "open"
     question.revealed = False
     run.current_position = question.position
     run.touch()
+
+
+def check_path(question: Question) -> None:
+    """Raise `PathRefused` if the question's answers came in another way than the class's now."""
+    mode = question.run.answer_mode
+    if mode not in OPENED_FOR:
+        return
+    if question.counted_by is not None:
+        raise PathRefused("counted")
+    if question.answered_by not in (None, mode) and answers.count_answers(question) > 0:
+        raise PathRefused(question.answered_by)
 
 
 def close_question(question: Question) -> None:

@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from ..authoring.urls import module_pack_url
 from ..errors import render_error
 from ..extensions import db
-from . import answers
+from . import answers, services
 from .models import Run
 from .tally_forms import AnswerModeForm, answer_mode_choices, tally_form
 from .views import bp, question_or_404
@@ -35,6 +35,11 @@ TALLY_ERRORS = {
     "too_long": lambda: _("An answer is too long."),
     "counted_by": lambda: _("Choose paper slips or hands up."),
     "value": lambda: _("These counts do not fit this question."),
+    "mode": lambda: _(
+        "Counts are typed in only in a lesson the class answers on paper or with hands up, "
+        "so that they never sit beside answers from phones or the booth. Choose that way "
+        "of answering first."
+    ),
 }
 
 
@@ -66,7 +71,14 @@ def answer_mode(run_id: int):
     form = AnswerModeForm()
     if not form.validate_on_submit():
         return render_error(400, _("Choose one of the ways to answer."))
-    g.run.answer_mode = form.answer_mode.data
+    if form.answer_mode.data != g.run.answer_mode:
+        # An open poll closes: it reopens only for the way its answers came in.
+        for question in g.run.questions:
+            if question.status == "open":
+                services.close_question(question)
+        g.run.answer_mode = form.answer_mode.data
+        if g.run.answer_mode != "booth":
+            g.run.booth_key = None
     g.run.touch()
     db.session.commit()
     return redirect(url_for("polls.detail", run_id=g.run.id), 303)
@@ -95,6 +107,8 @@ def _refused(question, counted_by: str):
         return render_error(409, _("This lesson has ended."))
     if question.status == "skipped":
         return render_error(409, _("This poll was skipped."))
+    if not answers.tally_allowed(question):
+        return render_error(409, TALLY_ERRORS["mode"]())
     if counted_by == "hands" and not answers.hands_allowed(question):
         return render_error(409, TALLY_ERRORS["hands"]())
     return None
@@ -135,10 +149,10 @@ def store_tally(run_id: int, question_id: int):
         stored = answers.store_tally(question, counted_by, int(form.slips.data), **data)
     except answers.TallyError as error:
         db.session.rollback()
-        status = 409 if error.reason in ("answered", "hands") else 400
+        status = 409 if error.reason in ("answered", "hands", "mode") else 400
         if error.reason == "slips":
             message = _(
-                "The number of slips must be from 1 to %(size)d, the students of the class.",
+                "The number of slips must be from 1 to %(size)d, as many as may be in this lesson.",
                 size=answers.max_slips(question),
             )
         else:

@@ -46,6 +46,22 @@ QUESTION_ACTIONS = {
 }
 
 
+# Why a question does not open for answers in the way the class answers now.
+PATH_REFUSALS = {
+    "counted": lambda: _(
+        "This poll was counted by hand, so it does not open for phones or the booth: "
+        "new answers beside the counted ones could give one away."
+    ),
+    "devices": lambda: _(
+        "This poll was answered on phones, so it does not open for another way of answering."
+    ),
+    "booth": lambda: _(
+        "This poll was answered at the shared device, so it does not open for another way "
+        "of answering."
+    ),
+}
+
+
 @bp.before_request
 def load_own_run():
     """Staff only; a run in the URL must be the current teacher's own (else 404)."""
@@ -77,13 +93,16 @@ def start_run_form(slug: str, language: str) -> StartRunForm:
         years = module.text(language).years
         fitting = [c for c in classes if ("lower" if c.year <= 3 else "upper") in years]
         chosen = fitting[0].id if fitting else None
+    sizes = {c.id: c.size for c in classes if c.size}
     form = StartRunForm(
         module=slug,
         language=language,
         assignment=assignment or "",
         school_class=chosen,
+        class_size=sizes.get(chosen),
         formdata=None,
     )
+    form.class_sizes = sizes
     form.set_classes(classes)
     if module is not None:
         form.set_languages(list(module.texts))
@@ -113,14 +132,17 @@ def create():
         flash(_("Choose one of your classes and a language."), "error")
         return redirect(module_url(module.slug)), 303
     school_class = next(c for c in classes if c.id == form.school_class.data)
-    if form.class_size.data:
-        school_class.size = form.class_size.data
+    # The lesson's own size; only the coordinator changes the class's.
+    class_size = form.class_size.data or school_class.size
+    if class_size is None:
+        flash(_("How many students are in this class? Give the number to start the lesson."), "error")
+        return redirect(module_url(module.slug, **{"class": school_class.id}) + "#start-heading", 303)
     assignment = None
     if form.assignment.data:
         assignment = _own_assignment(form.assignment.data, module.slug, school_class.id)
         if assignment is None:
             return render_error(400, _("This assignment is not yours or is for another class."))
-    run = services.start_run(module, school_class, current_user, form.language.data)
+    run = services.start_run(module, school_class, current_user, form.language.data, class_size)
     run.assignment = assignment
     run.answer_mode = form.answer_mode.data or "devices"
     db.session.commit()
@@ -181,7 +203,8 @@ def view_model(run: Run) -> dict:
         "ground_rules": get_library().ground_rules.get(language),
         "current": step.question,
         "k": answers.min_answers(run),
-        "class_size": run.school_class.size,
+        "class_size": run.class_size,
+        "who_is_in": services.who_is_in(run, counts),
         "join_url": url_for("student.join_link", code=run.join_code, _external=True),
         "join_form_url": url_for("student.join", _external=True),
         "action_form": EmptyForm(),
@@ -276,7 +299,11 @@ def question_action(run_id: int, question_id: int, action: str):
         return refused
     if action == "release" and question.status not in ("open", "closed"):
         abort(404)
-    made = QUESTION_ACTIONS[action](question)
+    try:
+        made = QUESTION_ACTIONS[action](question)
+    except services.PathRefused as refusal:
+        db.session.rollback()
+        return render_error(409, PATH_REFUSALS[refusal.reason]())
     if action in ("open", "reveal"):
         flow.sync_to_question(g.run, question)
     db.session.commit()

@@ -16,5 +16,6 @@ def own_verdict(question: Question, own: tuple[int | None, str | None] | None) -
     if question.type == "single":
         return "right" if value == question.correct else "wrong"
     if question.type == "multiple":
-        return "right" if value & (1 << question.correct) else "wrong"
+        # Exactly the right box: ticking every box is not right.
+        return "right" if value == 1 << question.correct else "wrong"
     return None

@@ -211,12 +211,10 @@ def _shared_live_page_of(state: LiveRun) -> str | None:
         if state.shown_revealed:
             return None
         return _shared_live_page(context, (None, None, False))
-    own = answers.answer_of(question, g.token)
-    if own is not None and question.type == "text":
-        return None
-    fields = _answer_fields(question, language, own, None)
-    context.update(question=question, fields=fields, answered=own is not None)
-    return _shared_live_page(context, (question.id, fields, own is not None))
+    answered = answers.answer_of(question, g.token) is not None
+    fields = _answer_fields(question, language, None)
+    context.update(question=question, fields=fields, answered=answered)
+    return _shared_live_page(context, (question.id, fields, answered))
 
 
 def _render_live(question_form=None, status: int = 200):
@@ -230,9 +228,8 @@ def _render_live(question_form=None, status: int = 200):
     question = None if run.is_paused else services.open_question_of(run)
     context = {"run": run, "language": language, "question": question, "results": None}
     if question is not None:
-        own = answers.answer_of(question, g.token)
-        fields = _answer_fields(question, language, own, question_form)
-        context.update(fields=fields, answered=own is not None)
+        fields = _answer_fields(question, language, question_form)
+        context.update(fields=fields, answered=answers.answer_of(question, g.token) is not None)
     else:
         shown = services.current_question(run)
         if shown is not None and shown.revealed:
@@ -304,28 +301,26 @@ def live_support(code: str):
     return render_template("student/support.html", run=g.run)
 
 
-def _answer_fields(question: Question, language: str, own, submitted) -> Markup:
-    """The answer fields of the question page, rendered once per question, language and answer.
+def _answer_fields(question: Question, language: str, submitted) -> Markup:
+    """The answer fields of the question page, rendered once per question and language.
 
-    What they show depends on nothing but the question, the language and the
-    phone's own earlier choice, which are the cache key: a phone gets the same
-    fields another phone with the same choice got, and nothing else of theirs.
-    A submitted form (with its errors) and an earlier open text are never cached.
+    Never filled in with the phone's earlier answer (`initial_data`), so every phone
+    gets the same fields and nothing of its own. A submitted form (with its errors)
+    is rendered for its request alone.
     """
     wording = question.text(language)
-    cacheable = submitted is None and (own is None or question.type != "text")
-    key = (question.id, question.type, language, repr(wording), own and own[0])
+    key = (question.id, question.type, language, repr(wording))
     cache = current_app.extensions.setdefault("student.answer_fields", {})
-    if cacheable and (fields := cache.get(key)) is not None:
+    if submitted is None and (fields := cache.get(key)) is not None:
         return fields
     form = submitted
     if form is None:
-        form = answer_form(question, language, formdata=None, data=initial_data(question, own))
+        form = answer_form(question, language, formdata=None, data=initial_data(question))
     template = current_app.jinja_env.get_template("student/_answer_fields.html")
     # The template escapes everything it is given; its output is safe as it stands.
     html = template.render(question=question, form=form, language=language)
     fields = Markup(html)  # noqa: S704  # nosec B704
-    if cacheable:
+    if submitted is None:
         if len(cache) >= ANSWER_FIELDS_CACHED:
             cache.clear()
         cache[key] = fields
@@ -364,7 +359,7 @@ def live_answer(code: str, question_id: int):
     g.token = tokens.device_token(question.run_id)
     if g.token is None:
         return redirect(url_for("student.join_link", code=code))
-    if question.status != "open":
+    if not question.takes_answers_from("devices"):
         # Back on the live page (not an error page), so the phone keeps following.
         flash(_("This poll is closed. Your answer was not saved."), "error")
         return _render_live_of(question.run_id, status=409)

@@ -40,7 +40,7 @@ from .storing import (
     store_answer,
     validate_answer,
 )
-from .tally import TallyError, hands_allowed, max_slips, store_tally
+from .tally import TallyError, hands_allowed, max_slips, store_tally, tally_allowed
 
 __all__ = [
     "COUNT_AT",
@@ -81,6 +81,7 @@ __all__ = [
     "seal",
     "store_answer",
     "store_tally",
+    "tally_allowed",
     "validate_answer",
     "word_cloud",
 ]

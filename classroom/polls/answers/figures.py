@@ -8,7 +8,7 @@ language. Nothing here touches the database.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,8 @@ from ..models import SCALE_POINTS, Question
 from .storing import chosen_indexes, decode_ranking
 
 ESTIMATE_BINS = 10
-# On a sensitive poll a count below this is shown as "fewer than 3".
+# On a sensitive poll no reader may work out that 1 or 2 chose an option: the floor
+# that `hidden_cells` keeps small cells under.
 SENSITIVE_FLOOR = 3
 
 
@@ -99,6 +100,11 @@ def tally(question: Question, values: Iterable[tuple[int, int]], total: int) -> 
         figures["counts"] = counts
         if question.type == "scale":
             figures["mean"] = sum((i + 1) * c for i, c in enumerate(counts)) / total
+        if question.type == "multiple" and question.correct is not None and not question.counted_by:
+            # Right only when exactly the right box is ticked, not every box. A count by
+            # hand has ticks per option, not per slip: no such figure, so no share.
+            exact = 1 << question.correct
+            figures["right"] = sum(count for value, count in values if value == exact)
     figures["hidden"] = sorted(_hidden(question, figures["counts"]))
     if figures["hidden"]:
         figures.pop("mean", None)
@@ -106,15 +112,47 @@ def tally(question: Question, values: Iterable[tuple[int, int]], total: int) -> 
 
 
 def _hidden(question: Question, counts: list[int]) -> set[int]:
-    """On a sensitive poll: counts of 1 or 2, plus one more where subtraction would tell."""
+    """On a sensitive poll: the cells `hidden_cells` withholds under the floor of 3."""
     if not question.sensitive:
         return set()
-    hidden = {i for i, count in enumerate(counts) if 0 < count < SENSITIVE_FLOOR}
-    if len(hidden) == 1 and question.type != "multiple":
-        others = [i for i, count in enumerate(counts) if i not in hidden and count > 0]
-        if others:
-            hidden.add(min(others, key=lambda i: counts[i]))
-    return hidden
+    return hidden_cells(counts, SENSITIVE_FLOOR, several=question.type == "multiple")
+
+
+def hidden_cells(counts: Sequence[int], floor: int, *, several: bool = False) -> set[int]:
+    """The cells to show as "not shown", so no reader can tell a count from 1 to floor - 1.
+
+    The reader is assumed to see the number of answers T, every shown count, which
+    cells are hidden, and to know this rule. `several` is for multiple choice: one
+    answer may tick several cells, so the counts need not add up to T. With L the
+    cells below the floor (zeros too), m of them, and s their sum:
+
+    1. Where the counts add up to T and T = (floor - 1)(n - 1) + 1 for n cells
+       (9 on a 5-point scale, floor 3), T is also what n small cells make (1, 2, 2, 2, 2),
+       and nothing else at that T hides every cell by steps 2 to 4. So a result
+       with s = (floor - 1)(m - 1) (one cell of exactly the floor, the others
+       small) hides every cell too: "only T shown" never proves every cell small.
+    2. No cell from 1 to floor - 1: every cell is shown.
+    3. s <= (floor - 1)(m - 1): exactly L is hidden. Every hidden cell could then be
+       0, its answers spread over the other hidden cells, and the result would read
+       the same.
+    4. Otherwise every cell is hidden: only T is shown.
+
+    Safe because each hidden cell has, among the results that read the same, one
+    where it is 0 or at least the floor; `tests/test_small_cells.py` checks this for
+    every result of a class, and why each step is needed is in its docstring.
+    """
+    size = len(counts)
+    low = [i for i, count in enumerate(counts) if count < floor]
+    low_sum = sum(counts[i] for i in low)
+    room = (floor - 1) * (len(low) - 1)
+    every = set(range(size))
+    if not several and sum(counts) == (floor - 1) * (size - 1) + 1 and low_sum == room:
+        return every
+    if not any(counts[i] for i in low):
+        return set()
+    if low_sum <= room:
+        return set(low)
+    return every
 
 
 def results_from(question: Question, total: int, figures: dict[str, Any], language: str) -> Results:
@@ -135,8 +173,17 @@ def results_from(question: Question, total: int, figures: dict[str, Any], langua
     if "places" in figures:
         ranks = tuple(sorted(zip(labels, figures["places"], strict=True), key=lambda r: r[1]))
     correct = None
+    right = figures.get("right")
     if question.correct is not None and question.correct < len(options):
-        correct = options[question.correct].percent
+        if question.type != "multiple":
+            correct = options[question.correct].percent
+        # multiple: the share that ticked exactly the right set. None for a release made
+        # before that figure was kept (or counted by hand), when a cell is hidden, and on
+        # a sensitive poll when the right or the wrong ones are 1 or 2, as a cell would be.
+        elif right is not None and total and not hidden:
+            few = (right, total - right)
+            small = question.sensitive and any(0 < n < SENSITIVE_FLOOR for n in few)
+            correct = None if small else round(100 * right / total)
     return Results(
         total=total,
         options=options,

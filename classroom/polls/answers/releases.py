@@ -3,8 +3,9 @@
 While a poll is open, teacher and class see how many answered, nothing of what.
 Results exist only as releases, made when the teacher asks for them: the first
 once k answered, each later one only once at least k answers were added or
-changed since the one before. So any two moments show identical results, or
-results that differ by at least k answers. Open answers reach the teacher in
+changed since the one before, compared by value: an answer changed and changed
+back is no change. So any two moments show identical results, or results that
+differ by at least k answers. Open answers reach the teacher in
 batches of at least k (see `storing`); a text release shows the approved ones.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 
 from ...extensions import db
 from .. import words
@@ -43,21 +44,26 @@ def release(question: Question) -> bool:
         current.total, current.results = total, figures
     db.session.execute(
         db.update(Response)
-        .where(Response.question_id == question.id, Response.fresh.is_(True))
-        .values(fresh=False)
+        .where(Response.question_id == question.id)
+        .values(released_value=Response.value)
     )
     return True
 
 
+# An answer that is not in the last release, or is there with another value: what a
+# new release would change. A→B→A is no change, A→B is one, a new answer is one.
+CHANGED = or_(Response.released_value.is_(None), Response.released_value != Response.value)
+
+
 def _choice_figures(question: Question, current: ResultRelease | None):
-    total, fresh = db.session.execute(
-        db.select(func.count(), func.count().filter(Response.fresh.is_(True))).where(
+    total, changed = db.session.execute(
+        db.select(func.count(), func.count().filter(CHANGED)).where(
             Response.question_id == question.id
         )
     ).one()
     needed = min_answers(question.run)
     first = current is None or current.results is None
-    if (total if first else fresh) < needed:
+    if (total if first else changed) < needed:
         return None
     values = db.session.execute(
         db.select(Response.value, func.count())
@@ -88,7 +94,7 @@ def pending_changes_of_run(run: Run) -> dict[int, int]:
         db.session.execute(
             db.select(Response.question_id, func.count())
             .join(Question, Question.id == Response.question_id)
-            .where(Question.run_id == run.id, Response.fresh.is_(True))
+            .where(Question.run_id == run.id, CHANGED)
             .group_by(Response.question_id)
         ).all()
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from ...extensions import db
 from ..models import SCALE_POINTS, Question, ResultRelease, Run, SchoolRelease
+from .figures import hidden_cells
 
 SCHOOL_TYPES = ("single", "multiple", "scale")
 MIN_CLASSES = 2
@@ -124,9 +125,10 @@ def _merged(entry: dict[str, Any] | None, new: list[tuple[Run, ResultRelease]]) 
 def school_results(slug_runs: list[Run], school_id: int, slug: str, k: int, language: str):
     """The module's released school figures, every option below k suppressed.
 
-    Options below the school's k are hidden, plus one more where one hidden
-    option could be worked out by subtraction; the mean shows only when nothing
-    is hidden. Open texts never leave their run.
+    Options below the school's k are hidden together with the empty ones, or every
+    option where even that would let one be worked out (`hidden_cells`, with k as
+    its floor); the mean shows only when nothing is hidden. Open texts never leave
+    their run.
     """
     questions = _school_questions(slug_runs)
     if not questions:
@@ -157,11 +159,7 @@ def _school_question(
         labels = list(wording["options"])
     total = entry["total"] if entry else 0
     counts = entry["counts"] if entry and len(entry["counts"]) == len(labels) else [0] * len(labels)
-    hidden = {i for i, count in enumerate(counts) if 0 < count < k}
-    if len(hidden) == 1 and sample.type != "multiple":
-        others = [i for i, count in enumerate(counts) if i not in hidden and count > 0]
-        if others:
-            hidden.add(min(others, key=lambda i: counts[i]))
+    hidden = hidden_cells(counts, k, several=sample.type == "multiple")
     shown = entry is not None and total >= k
     options = [
         SchoolFigure(label, None, None)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections import Counter
 
 from flask import current_app
 from sqlalchemy import Insert, case, func, or_
@@ -103,8 +104,9 @@ def store_answer(
 
     One atomic upsert on (question, pseudonym): a double or concurrent submit
     replaces and never adds. A changed answer gets a new random id (so old and
-    new are not linked) and counts as fresh for the next release; the same
-    answer sent again changes nothing. The caller commits.
+    new are not linked); it counts for the next release while its value differs
+    from the one in the last release (`releases.CHANGED`). The same answer sent
+    again changes nothing. The caller commits.
     """
     validate_answer(question, value, text)
     is_text = question.type == "text"
@@ -127,7 +129,7 @@ def store_answer(
             "moderation": "pending" if is_text else None,
             "flagged": is_text
             and words.is_flagged(text, words.flag_words(question.run.school.flag_words)),
-            "fresh": True,
+            "released_value": None,
             "batch": None,
             "retracted": False,
         },
@@ -169,7 +171,7 @@ def _upsert_statement(dialect: str) -> Insert:
         index_elements=["question_id", "pseudonym"],
         set_={
             column: if_changed(column)
-            for column in ("id", "value", "text", "moderation", "flagged", "fresh", "batch")
+            for column in ("id", "value", "text", "moderation", "flagged", "batch")
         },
     )
 
@@ -178,12 +180,17 @@ def _form_batch(question: Question) -> None:
     """Hand open answers to the teacher in batches of at least k, never one by one."""
     # One writer at a time per question (PostgreSQL), so no batch gets a late single.
     db.session.execute(db.select(Question.id).where(Question.id == question.id).with_for_update())
-    waiting = db.session.scalar(
-        db.select(func.count())
-        .select_from(Response)
-        .where(Response.question_id == question.id, Response.batch.is_(None))
-    )
-    if waiting < min_answers(question.run):
+    rows = db.session.execute(
+        db.select(Response.text, Response.retracted).where(
+            Response.question_id == question.id,
+            or_(Response.batch.is_(None), Response.retracted.is_(True)),
+        )
+    ).all()
+    # A text changed back to the one the teacher saw changes nothing on any screen: the
+    # waiting texts count only beyond those they would replace.
+    waiting = Counter(text for text, retracted in rows if not retracted)
+    waiting -= Counter(text for text, retracted in rows if retracted)
+    if waiting.total() < min_answers(question.run):
         return
     # The texts their writers replaced leave together with the k new ones arriving.
     db.session.execute(

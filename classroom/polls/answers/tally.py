@@ -28,8 +28,13 @@ class TallyError(ValueError):
 
 
 def max_slips(question: Question) -> int:
-    """The most slips a tally may have: the class size, else the largest class."""
-    return question.run.school_class.size or MAX_SLIPS
+    """The most slips a tally may have: as many as may be in the lesson (its class and two)."""
+    return question.run.join_limit or MAX_SLIPS
+
+
+def tally_allowed(question: Question) -> bool:
+    """Tallies are typed in only in a lesson answered on paper or by hands up."""
+    return question.run.answer_mode in ("paper", "hands")
 
 
 def hands_allowed(question: Question) -> bool:
@@ -54,6 +59,8 @@ def store_tally(
     """
     if counted_by not in COUNTED_BY:
         raise TallyError("counted_by")
+    if not tally_allowed(question):
+        raise TallyError("mode")
     if counted_by == "hands" and not hands_allowed(question):
         raise TallyError("hands")
     if count_answers(question) > 0:

@@ -8,6 +8,15 @@
       form.submit();
     }, seconds * 1000);
   });
+  // The start form's size follows the chosen class, where the class has one.
+  document.querySelectorAll("select[data-class-sizes]").forEach(function (select) {
+    var sizes = JSON.parse(select.getAttribute("data-class-sizes") || "{}");
+    var field = select.form && select.form.querySelector("[data-class-size]");
+    if (!field) return;
+    select.addEventListener("change", function () {
+      field.value = sizes[select.value] || "";
+    });
+  });
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
