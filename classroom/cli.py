@@ -55,9 +55,7 @@ def load_demo() -> list[User]:
             )
         )
         if school_class is None:
-            school_class = SchoolClass(
-                school=school, name=name, level=level, year=year, size=size
-            )
+            school_class = SchoolClass(school=school, name=name, level=level, year=year, size=size)
             db.session.add(school_class)
         school_class.size = school_class.size or size
         classes[name] = school_class

@@ -11,6 +11,7 @@ from ..accounts.signals import account_deactivated
 from ..authoring.store import school_modules
 from ..extensions import db
 from .models import Assignment, SchoolClass
+from .settings import log_change
 
 
 def module_titles(school: School, language: str) -> dict[str, str]:
@@ -75,8 +76,13 @@ def save_class(
     year: int,
     teachers: list[User],
     size: int | None = None,
+    changed_by: User | None = None,
 ) -> SchoolClass:
-    """Create or update a class; names are unique within the school."""
+    """Create or update a class; names are unique within the school.
+
+    A changed size sets who may be in the class's next lessons, so it goes into the
+    school's audit list (by `changed_by`, the coordinator).
+    """
     clash = db.session.scalar(
         db.select(SchoolClass.id).where(
             SchoolClass.school_id == school.id,
@@ -92,10 +98,18 @@ def save_class(
     school_class.name = name
     school_class.level = level
     school_class.year = year
+    if changed_by is not None and school_class.size != size:
+        log_change(
+            school, changed_by, "class_size", _sized(name, school_class.size), _sized(name, size)
+        )
     school_class.size = size
     school_class.teachers = [t for t in teachers if t.school_id == school.id]
     db.session.flush()
     return school_class
+
+
+def _sized(name: str, size: int | None) -> str:
+    return f"{name}: {size if size is not None else '–'}"
 
 
 def set_active(school: School, user: User, active: bool) -> None:

@@ -76,18 +76,25 @@ def change_settings(school: School, user: User, values: dict[str, object]) -> li
         if old == new:
             continue
         setattr(school, name, new)
-        change = SettingChange(
-            school_id=school.id,
-            user_id=user.id,
-            user_name=user.name,
-            setting=name,
-            old_value=_as_text(old),
-            new_value=_as_text(new),
-        )
-        db.session.add(change)
-        changes.append(change)
+        changes.append(log_change(school, user, name, _as_text(old), _as_text(new)))
     db.session.flush()
     return changes
+
+
+def log_change(
+    school: School, user: User, setting: str, old: str | None, new: str | None
+) -> SettingChange:
+    """Add one line to the school's audit list, which its teachers can read."""
+    change = SettingChange(
+        school_id=school.id,
+        user_id=user.id,
+        user_name=user.name,
+        setting=setting,
+        old_value=old,
+        new_value=new,
+    )
+    db.session.add(change)
+    return change
 
 
 def last_change_id(school: School) -> int:

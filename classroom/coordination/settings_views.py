@@ -23,6 +23,7 @@ LABELS = {
     "retention_days": _l("Days raw answers are kept"),
     "support_text": _l("Support text"),
     "flag_words": _l("Flag words"),
+    "class_size": _l("Students in a class"),
 }
 
 

@@ -157,7 +157,7 @@ def _save_class(form: ClassForm, school_class=None):
     teachers = [u for u in services.staff_of(g.school) if u.id in (form.teachers.data or [])]
     return services.save_class(
         g.school, school_class, form.name.data.strip(), form.level.data, form.year.data, teachers,
-        form.size.data,
+        form.size.data, changed_by=current_user,
     )  # fmt: skip
 
 

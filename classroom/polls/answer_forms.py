@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ..fields import CheckboxListField
-from .answers import decode_ranking, encode_ranking
+from .answers import encode_ranking
 from .models import SCALE_POINTS, AnswerableQuestion, Question
 
 

@@ -27,7 +27,6 @@ from .views import bp as polls_bp
 bp = Blueprint("booth", __name__, url_prefix="/booth")
 
 
-
 def booth_only_message() -> str:
     """Why a lesson answered another way has no booth."""
     return _(
@@ -129,7 +128,9 @@ def answer(question_id: int):
     limit = g.run.join_limit
     if limit is not None and answers.count_answers(question) >= limit:
         # Every student of the lesson (and the two spare) answered: more would be padding.
-        flash(_("Everyone in this lesson has answered this poll. The answer was not saved."), "error")
+        flash(
+            _("Everyone in this lesson has answered this poll. The answer was not saved."), "error"
+        )
         return redirect(url_for("booth.index"), 303)
     form = answer_form(question, str(get_locale()))
     if not form.validate_on_submit():

@@ -135,8 +135,12 @@ def create():
     # The lesson's own size; only the coordinator changes the class's.
     class_size = form.class_size.data or school_class.size
     if class_size is None:
-        flash(_("How many students are in this class? Give the number to start the lesson."), "error")
-        return redirect(module_url(module.slug, **{"class": school_class.id}) + "#start-heading", 303)
+        flash(
+            _("How many students are in this class? Give the number to start the lesson."), "error"
+        )
+        return redirect(
+            module_url(module.slug, **{"class": school_class.id}) + "#start-heading", 303
+        )
     assignment = None
     if form.assignment.data:
         assignment = _own_assignment(form.assignment.data, module.slug, school_class.id)

@@ -129,7 +129,7 @@ def results(slug: str):
 def results_csv(slug: str):
     """The same released results as CSV; a suppressed cell is empty, the last column says why."""
     _runs, found = _school_results(slug)
-    hidden = _("fewer than %(k)d", k=_school_k())
+    hidden = _("not shown")
     rows = [
         [slug, r.key, r.question, option.label, option.count, option.percent, r.total, r.runs,
          r.hand_counted, hidden if option.count is None or option.percent is None else ""]

@@ -107,7 +107,9 @@ def tally(question: Question, values: Iterable[tuple[int, int]], total: int) -> 
             figures["right"] = sum(count for value, count in values if value == exact)
     figures["hidden"] = sorted(_hidden(question, figures["counts"]))
     if figures["hidden"]:
-        figures.pop("mean", None)
+        # A mean, average places or a median would give the hidden cells away.
+        for figure in ("mean", "places", "median"):
+            figures.pop(figure, None)
     return figures
 
 
