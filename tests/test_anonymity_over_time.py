@@ -37,7 +37,7 @@ def fingerprint(html: str) -> tuple:
     for _tag, kind, body in RESULT_BLOCKS.findall(html):
         items = re.findall(r"<li[^>]*>(.*?)</li>", body, re.S) or [body]
         blocks.append((kind, tuple(sorted(visible_text(item) for item in items))))
-    based_on = re.findall(r"Gebaseerd op \d+ antwoorden?", html)
+    based_on = re.findall(r"Op basis van \d+ antwoorden?", html)
     return tuple(sorted(blocks)) + tuple(based_on)
 
 
