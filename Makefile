@@ -25,7 +25,8 @@ classroom/translations/%/LC_MESSAGES/messages.mo: classroom/translations/%/LC_ME
 run: translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --i-know-this-is-not-a-server
-	FLASK_SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	FLASK_SESSION_COOKIE_SECURE=false FLASK_SIGNON_ALLOW_PRIVATE_ISSUERS=true \
+		FLASK_MAIL_BACKEND=console $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

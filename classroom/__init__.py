@@ -27,9 +27,10 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 
-    from . import converters, errors, extensions, numbers, security
+    from . import converters, errors, extensions, mail, numbers, security
 
     extensions.init_app(app, migrations=migrations)
+    mail.init_app(app)
     converters.init_app(app)
     numbers.init_app(app)
     _register_blueprints(app)

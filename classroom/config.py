@@ -30,7 +30,10 @@ RUN_PAUSED_MAX_DAYS = 21
 # How often a waiting page asks "anything new?", in milliseconds.
 POLL_INTERVAL_MS = 2000
 
+# memory:// counts per process; several workers or instances need redis://… (README, Redis).
 RATELIMIT_STORAGE_URI = "memory://"
+# gunicorn refuses several workers on memory:// unless this accepts per-worker limits.
+RATELIMIT_PER_WORKER_OK = False
 RATELIMIT_HEADERS_ENABLED = True
 # A shared storage (Redis) that is down: count in this process and log it once.
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
@@ -38,8 +41,13 @@ RATELIMIT_SWALLOW_ERRORS = True
 # Failed logins per address and account, and per address over all accounts (README, Security).
 LOGIN_FAILURE_LIMIT = "10 per minute"
 LOGIN_ADDRESS_LIMIT = "30 per minute; 300 per day"
-# Wrong join codes per address, over every route that takes a code (README, Security).
-JOIN_FAILURE_LIMIT = "300 per 10 minutes; 3000 per day"
+# Wrong join codes over every route that takes a code, per browser (a signed id in its
+# cookie) and per address, which a whole school may share (README, Join codes).
+JOIN_BROWSER_LIMIT = "30 per 10 minutes; 300 per day"
+JOIN_FAILURE_LIMIT = "1000 per 10 minutes; 10000 per day"
+# "Forgot your password?" per typed address (account) and per address it comes from.
+FORGOT_ACCOUNT_LIMIT = "5 per hour"
+FORGOT_ADDRESS_LIMIT = "20 per hour"
 # Nothing a user sends is this big; larger bodies are refused before they are read.
 MAX_CONTENT_LENGTH = 1024 * 1024
 MAX_FORM_MEMORY_SIZE = 512 * 1024
@@ -53,3 +61,15 @@ SESSION_ABSOLUTE_HOURS = 12
 
 # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
 TRUSTED_PROXY_HOPS = 0
+
+# Sign-on providers on private, loopback or link-local addresses (and over http): None means
+# allowed in debug mode only; `make run` and the tests allow them (README, School sign-on).
+SIGNON_ALLOW_PRIVATE_ISSUERS = None
+# The DNS server ("host:port") asked for the schools' domain records; None: the system's.
+SIGNON_DNS_NAMESERVER = None
+
+# Mail (README, Configuration → Mail): MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS or MAIL_USE_SSL,
+# MAIL_USERNAME and MAIL_PASSWORD come from instance/config.py or FLASK_MAIL_* variables.
+MAIL_DEFAULT_SENDER = "Klasgesprek <klasgesprek@localhost>"
+# Seconds to wait for the mail server before giving up on a mail.
+MAIL_TIMEOUT = 10

@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from .extensions import db, limiter
 
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(RateLimitExceeded, _too_many_attempts)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(500, _server_error)
     app.register_error_handler(OperationalError, _database_busy)
 
@@ -123,6 +124,11 @@ def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
     if error.code is None or error.code < 400 or error.code == 500:
         return error
     return render_error(error.code)
+
+
+def _untrusted_host(error: SecurityError) -> SecurityError:
+    """A Host header outside TRUSTED_HOSTS: no link can be built for it, so werkzeug's 400."""
+    return error
 
 
 def _server_error(error: Exception) -> tuple[str, int]:

@@ -47,22 +47,55 @@ babel = Babel()
 
 
 class AppLimiter(Limiter):
-    """Flask-Limiter that asks its request filters before any other work.
+    """Flask-Limiter that asks its request filters before any other work, and says in the
+    app's log when its shared storage fails and when it is back.
 
-    Flask-Limiter asks them only after identifying the request, and then still
+    Flask-Limiter asks the filters only after identifying the request, and then still
     evaluates an empty set of limits, twice for a decorated view. A request a
     filter exempts (a joined phone on its live pages, `student.views`) is exempt
     either way; asking first spares a tenth of such a request's time.
+
+    When Redis fails, Flask-Limiter counts in this process's memory and tells only its
+    own logger, which has no handler: nobody saw it. Its private parts used here are
+    checked by name in `tests/test_limit_storage.py`.
     """
+
+    _announced_down = False
+
+    def init_app(self, app: Flask) -> None:
+        """Bind to the app, whose storage counts as reachable until a request finds otherwise."""
+        super().init_app(app)
+        self._storage_dead = False
+        self._announced_down = False
 
     def _check_request_limit(self, *args: Any, **kwargs: Any) -> None:
         if any(exempt() for exempt in self._request_filters):
             return
-        super()._check_request_limit(*args, **kwargs)
+        try:
+            super()._check_request_limit(*args, **kwargs)
+        finally:
+            if self._storage_dead != self._announced_down:
+                self._announce_storage(down=self._storage_dead)
+
+    def _announce_storage(self, *, down: bool) -> None:
+        """Log once per process that the counts moved to memory, and once that they are back."""
+        self._announced_down = down
+        if down:
+            current_app.logger.error(
+                "Rate limit storage unreachable: this process now counts every rate limit "
+                "(failed logins per account too, wrong join codes) in its own memory, starting "
+                "from zero, until the storage is back; meanwhile each process allows the full "
+                "limits on its own."
+            )
+        else:
+            current_app.logger.warning(
+                "Rate limit storage reachable again: the counts are shared again; what this "
+                "process counted in memory meanwhile no longer counts."
+            )
 
 
 # Storage from RATELIMIT_STORAGE_URI: memory:// for one process, redis://… when
-# several workers or instances must share their counts.
+# several workers or instances must share their counts (`ratelimits.workers_may_serve`).
 limiter = AppLimiter(key_func=get_remote_address, key_prefix="klasgesprek")
 
 

@@ -35,6 +35,8 @@ def make_test_app(**config):
         "SERVER_NAME": "klas.test",
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_METHOD": CHEAP_HASH_METHOD,
+        # The test OpenID provider and issuers run on 127.0.0.1 (README, School sign-on).
+        "SIGNON_ALLOW_PRIVATE_ISSUERS": True,
     }
     settings.update(config)
     return create_app(settings)

@@ -33,6 +33,8 @@ def server_env(**settings: str) -> dict[str, str]:
     """This process's environment without stray app settings, plus the given ones.
 
     The servers speak plain HTTP on loopback, so the session cookie may not be Secure.
+    Their workers count rate limits each for themselves unless a test sets Redis
+    (gunicorn.conf.py refuses that without RATELIMIT_PER_WORKER_OK).
     """
     env = {
         key: value
@@ -40,6 +42,7 @@ def server_env(**settings: str) -> dict[str, str]:
         if not key.startswith("FLASK_") and key not in ("DATABASE_URL", "TEST_DATABASE_URL")
     }
     env.update(FLASK_SESSION_COOKIE_SECURE="false", PYTHONUNBUFFERED="1")
+    env.update(FLASK_RATELIMIT_PER_WORKER_OK="true")
     env.update(settings)
     return env
 

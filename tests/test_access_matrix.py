@@ -84,7 +84,7 @@ MATRIX = {
     "coordination.settings": SCHOOL_READ,
     "coordination.update_settings": SCHOOL_LIST,
     "coordination.set_active": SCHOOL_ITEM,
-    "coordination.reset_link": SCHOOL_ITEM,
+    "coordination.send_reset": SCHOOL_ITEM,
     "coordination.update_class": SCHOOL_ITEM,
     "coordination.archive_class": SCHOOL_ITEM,
     "coordination.delete_assignment": SCHOOL_ITEM,
@@ -95,6 +95,7 @@ MATRIX = {
     "signon.logged_out": ANYONE,
     "signon.settings": SCHOOL_LIST,
     "signon.remove": SCHOOL_LIST,
+    "signon.check": SCHOOL_LIST,
     # Only a device the teacher made the booth gets in; everyone else: 410 (test_no_phones).
     "booth.index": ANY_ANSWER,
     "booth.answer": ANY_ANSWER,
@@ -105,7 +106,7 @@ RUN_ENDPOINTS = (
     "join_limit", "confirm_end", "confirm_delete", "pause", "resume",
     "start_countdown", "stop_countdown", "companion",
     "moderate", "add_question", "support", "summary", "summary_csv",
-    "answer_mode", "tally", "store_tally", "booth_start", "booth_open", "booth_end",
+    "answer_mode", "tally", "store_tally", "booth_start", "booth_open", "booth_end", "pack",
 )  # fmt: skip
 MATRIX.update({f"polls.{name}": OWN_RUN for name in RUN_ENDPOINTS})
 # The owner reaches them; the made-up answer or saved question id is then refused as unknown.

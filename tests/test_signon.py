@@ -3,6 +3,7 @@
 import html
 import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -14,7 +15,6 @@ from signon_provider import (
     OTHER_CALLBACK,
     OTHER_CLIENT_ID,
     OTHER_CLIENT_SECRET,
-    free_port,
     log_in_at_provider,
     provider_fixture,  # noqa: F401 - the session's `provider`
     start_provider,
@@ -22,8 +22,8 @@ from signon_provider import (
 
 from classroom.accounts.models import Invitation, User
 from classroom.extensions import db
-from classroom.signon.models import SignOnIdentity
-from classroom.signon.services import Settings, save_settings
+from classroom.signon.models import SignOn, SignOnIdentity
+from classroom.signon.services import Settings, approve_domain, save_settings
 
 
 @pytest.fixture
@@ -35,8 +35,9 @@ def school_a(app, make_school, provider):
 
 
 def configure(app, school_id, issuer, **changes):
-    """Give the school sign-on, as the coordinator's page would."""
+    """Give the school sign-on, as the coordinator's page would, and approve its domain."""
     from classroom.accounts.models import School
+    from classroom.signon.client import discover
 
     settings = Settings(
         issuer=issuer,
@@ -49,7 +50,11 @@ def configure(app, school_id, issuer, **changes):
     for name, value in changes.items():
         setattr(settings, name, value)
     with app.app_context():
-        save_settings(db.session.get(School, school_id), settings)
+        discover(issuer)  # the provider is read before its settings are saved
+        school = db.session.get(School, school_id)
+        sign_on = save_settings(school, settings)
+        for domain in sign_on.domain_list:
+            approve_domain(domain, "operator", school)
         db.session.commit()
 
 
@@ -81,12 +86,18 @@ class Browser:
 
 
 def provider_link(response):
-    """The page after the address: it moves on to the provider (meta refresh, or the link)."""
+    """The page after the address: it names the provider's host and links to its login page."""
     assert response.status_code == 200, response.text
-    refresh = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', response.text)
-    link = re.search(r'class="button primary signon-continue" href="([^"]+)"', response.text)
-    assert refresh[1] == link[1]
-    return html.unescape(link[1])
+    link = html.unescape(
+        re.search(r'class="button primary signon-continue" href="([^"]+)"', response.text)[1]
+    )
+    host = urlsplit(link).netloc
+    destination = html.unescape(re.search(r'class="signon-destination">([^<]*)<', response.text)[1])
+    assert destination in (
+        f"You are going to {host} to sign in for School A.",
+        f"Je gaat naar {host} om in te loggen voor School A.",
+    )
+    return link
 
 
 def teacher_in(app, make_user, school_id, email):
@@ -341,17 +352,23 @@ def test_a_deactivated_teacher_stays_out(app, provider, school_a, make_user):
     assert not logged_in(again)
 
 
-def test_the_provider_down(app, make_school, make_user):
+def test_the_provider_down(app, make_school, make_user, tmp_path):
     school_id = make_school("School A")
     teacher_in(app, make_user, school_id, "teacher@school-a.test")
-    configure(app, school_id, f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    own = start_provider(tmp_path, [CALLBACK])  # up when the coordinator saves, then down
+    try:
+        configure(app, school_id, own.url)
+    finally:
+        own.stop()
     client = app.test_client()
     client.post("/language", data={"language": "en"})
     response = client.post("/signon/", data={"email": "teacher@school-a.test"})
     assert response.status_code == 503
     assert "cannot be reached" in error_text(response)
     assert 'href="/auth/login"' in response.text  # the password route, since it is allowed
-    configure(app, school_id, f"http://127.0.0.1:{free_port()}", passwords_allowed=False)
+    with app.app_context():
+        db.session.scalar(db.select(SignOn)).passwords_allowed = False
+        db.session.commit()
     response = client.post("/signon/", data={"email": "teacher@school-a.test"})
     assert response.status_code == 503
     assert "Log in with a password" not in response.text

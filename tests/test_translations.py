@@ -12,7 +12,11 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
 def extracted_messages():
-    method_map = [("classroom/**.py", "python"), ("classroom/templates/**.html", "jinja2")]
+    method_map = [
+        ("classroom/**.py", "python"),
+        ("classroom/templates/**.html", "jinja2"),
+        ("classroom/templates/**.txt", "jinja2"),  # the mails
+    ]
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords=KEYWORDS

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from .passwords import password_problem
 
@@ -13,6 +13,20 @@ class LoginForm(FlaskForm):
 
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The address to which a reset link goes, if it is an account's."""
+
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            # Any address an account may have: whether one has it is not the form's to say.
+            Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Type an e-mail address.")),
+        ],
+    )
 
 
 class EmptyForm(FlaskForm):

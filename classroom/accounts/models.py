@@ -85,7 +85,7 @@ class User(UserMixin, db.Model):
 
 
 class PasswordReset(db.Model):
-    """A single-use link, made by the coordinator, with which a teacher sets a new password."""
+    """A single-use link, mailed to the account's own address, with which it sets a new password."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)

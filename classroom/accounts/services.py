@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func
 
 from ..extensions import db
@@ -22,6 +23,12 @@ class AccountError(ValueError):
 def find_user_by_email(email: str) -> User | None:
     """Return the account with this e-mail address, ignoring case."""
     return db.session.scalar(db.select(User).where(func.lower(User.email) == email.lower()))
+
+
+def password_refused(user: User) -> bool:
+    """Whether a feature above accounts (school sign-on) refuses this user a password."""
+    checks = current_app.extensions.get("password_login_checks", [])
+    return any(check(user) for check in checks)
 
 
 def get_or_create_school(name: str) -> School:

@@ -15,3 +15,15 @@ _signals = Namespace()
 account_deactivated = _signals.signal(
     "account-deactivated", doc="A staff account was deactivated (sender: the User)."
 )
+
+#: Sent with the `User` as sender when the account's owner asked "Forgot your password?"
+#: and a reset link was made, before the caller commits (coordination logs it).
+password_reset_requested = _signals.signal(
+    "password-reset-requested",
+    doc="A reset link was made at the owner's request (sender: the User).",
+)
+
+#: Sent with the `User` as sender when a reset link set a new password, before the commit.
+password_reset_used = _signals.signal(
+    "password-reset-used", doc="A reset link set the account's password (sender: the User)."
+)

@@ -1,5 +1,6 @@
 """Login and logout of staff."""
 
+import secrets
 import time
 from functools import cache
 
@@ -14,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
@@ -23,21 +25,26 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import render_error
 from ..extensions import db, limiter, login_manager
+from ..mail import send_later
 from ..navigation import local_path
-from .forms import ChangePasswordForm, EmptyForm, LoginForm, NewPasswordForm
+from .forms import ChangePasswordForm, EmptyForm, ForgotPasswordForm, LoginForm, NewPasswordForm
+from .mails import password_changed_mail, reset_mail, sign_on_only_mail
 from .models import ROLES, User, new_session_token
 from .services import (
     AccountError,
+    create_password_reset,
     create_user,
     find_invitation,
     find_password_reset,
     find_user_by_email,
     get_or_create_school,
     invitation_state,
+    password_refused,
     use_password_reset,
 )
 from .services import accept_invitation as accept_invitation_with
 from .sessions import admits, session_time, split_session_id
+from .signals import password_reset_requested, password_reset_used
 
 bp = Blueprint("accounts", __name__, url_prefix="/auth", cli_group="users")
 
@@ -96,7 +103,7 @@ def login():
             dummy = _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
             check_password_hash(dummy, form.password.data)
         elif user.check_password(form.password.data) and user.active:
-            if _password_refused(user):
+            if password_refused(user):
                 flash(_("Your school lets you log in with your school account only."), "error")
                 return render_template("accounts/login.html", form=form), 403
             start_session(user)
@@ -120,12 +127,6 @@ def logout():
         if after:
             return redirect(after)
     return redirect(url_for("main.index"))
-
-
-def _password_refused(user: User) -> bool:
-    """Whether a feature above accounts (school sign-on) refuses this user a password login."""
-    checks = current_app.extensions.get("password_login_checks", [])
-    return any(check(user) for check in checks)
 
 
 def start_session(user: User) -> None:
@@ -180,7 +181,9 @@ def change_password():
             current_user.set_password(form.password.data)
             current_user.session_token = new_session_token()
             db.session.commit()
+            notice = password_changed_mail(current_user, str(get_locale()))
             start_session(current_user)
+            send_later(notice)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.index"), 303)
     status = 400 if form.is_submitted() else 200
@@ -222,34 +225,91 @@ def accept_invitation(token: str):
     return render_template("accounts/invitation.html", form=form, invitation=invitation), status
 
 
-@bp.get("/forgot")
+def _forgot_account() -> str:
+    """Rate-limit key: the typed address, from wherever it is asked for."""
+    return "forgot-account:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["FORGOT_ACCOUNT_LIMIT"], key_func=_forgot_account, methods=["POST"]
+)
+@limiter.limit(
+    lambda: current_app.config["FORGOT_ADDRESS_LIMIT"],
+    key_func=lambda: "forgot-address:" + get_remote_address(),
+    methods=["POST"],
+)
 def forgot_password():
-    """What to do without a password: the coordinator makes a reset link; open to everyone."""
-    return render_template("accounts/forgot.html")
+    """Mail a single-use reset link to an active account's address; open to everyone.
+
+    The page answers the same whether or not the address is an account's, and the mail
+    leaves after the answer, so neither its words nor its time tell.
+    """
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        _mail_reset_on_request(form.email.data.strip())
+        return render_template("accounts/forgot.html", form=None, sent=True)
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/forgot.html", form=form, sent=False), status
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
-    """A teacher sets a new password through a single-use reset link from the coordinator."""
-    reset = find_password_reset(token)
+def _mail_reset_on_request(email: str) -> None:
+    """A reset link to the account's own address; where it has no password, the way in."""
+    language = str(get_locale())
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        # The same work as for an account, but nothing is stored or sent.
+        reset_mail(email, "", secrets.token_urlsafe(32), language)
+        db.session.commit()
+        return
+    if password_refused(user):
+        db.session.commit()
+        send_later(sign_on_only_mail(user, language))
+        return
+    token = create_password_reset(user)
+    password_reset_requested.send(user)
+    db.session.commit()
+    send_later(reset_mail(user.email, user.name, token, language))
+
+
+def _reset_refused(reset) -> tuple[str, int] | None:
+    """The error page for a reset link that does not work, or None when it does."""
     state = invitation_state(reset)
     if state == "valid" and not reset.user.active:
         state = "used"
     if state != "valid":
         message = _("This reset link no longer works. Ask your coordinator for a new one.")
         return render_error(404 if state == "unknown" else 410, message)
+    if password_refused(reset.user):
+        message = _(
+            "Your school lets you log in with your school account only, so this reset link "
+            "does not work. Use “Log in with your school account” on the login page."
+        )
+        return render_error(403, message)
+    return None
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Set a new password through a single-use reset link; it logs nobody in; open to all."""
+    reset = find_password_reset(token)
+    if (refusal := _reset_refused(reset)) is not None:
+        return refusal
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
             user = use_password_reset(reset, form.password.data)
+            password_reset_used.send(user)
             db.session.commit()
         except AccountError:
             db.session.rollback()
             message = _("This reset link no longer works. Ask your coordinator for a new one.")
             return render_error(410, message)
-        start_session(user)
-        flash(_("Your password has been changed."), "success")
-        return redirect(url_for("main.index"), 303)
+        # Whoever was logged in in this browser is not any more: the link logs nobody in.
+        end_session()
+        send_later(password_changed_mail(user, str(get_locale())))
+        flash(_("Your password has been changed. Log in with your new password."), "success")
+        return redirect(url_for("accounts.login"), 303)
     status = 400 if form.is_submitted() else 200
     return render_template("accounts/reset.html", form=form, user=reset.user), status
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 
-from ..accounts.models import User
+from ..accounts.models import School, User
 from ..extensions import db
 from ..lessons.checks import check_module_files, module_file_names
 from ..timeutil import now_utc
@@ -26,14 +26,14 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:30].strip("-")
 
 
-def free_slug(wanted: str) -> str:
-    """A slug like the wanted one that no library folder and no own module uses."""
+def free_slug(school: School, wanted: str) -> str:
+    """A slug like the wanted one that no library folder and nothing of the school uses."""
     stem = slugify(wanted) or "module"
-    if not slug_taken(stem):
+    if not slug_taken(school, stem):
         return stem
     for number in range(2, 50):
         candidate = f"{stem[: MAX_SLUG - 4]}-{number}"
-        if not slug_taken(candidate):
+        if not slug_taken(school, candidate):
             return candidate
     return f"{stem[:30]}-{secrets.token_hex(4)}"
 

@@ -1,19 +1,35 @@
-"""Finding modules by slug, library or own, for whoever may see them; built and cached."""
+"""Finding modules by slug, library or own, for whoever may see them; built and cached.
+
+A slug is looked up within one school, never across: the school (or a user of it) is an
+argument of every lookup. A run does not look its module up at all: it keeps the version
+it was started with (`keep_version`, `module_of_version`).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..accounts.models import School, User
 from ..extensions import db
 from ..lessons.checks import LANGUAGES, Problem, check_module_files
-from ..lessons.content import Module, build_text, get_library, split_handouts
+from ..lessons.content import (
+    Module,
+    build_module,
+    build_text,
+    get_library,
+    render_markdown,
+    split_handouts,
+)
 from ..lessons.safe_markdown import render_untrusted_markdown
-from .models import OwnModule
+from .models import ModuleVersion, OwnModule
 
 CACHE_KEY = "own_module_cache"
+VERSION_CACHE_KEY = "module_version_cache"
 # Words of the authoring URLs that a module page's slug must not take.
 RESERVED_SLUGS = frozenset({"import", "copy"})
 CACHE_SIZE = 256
@@ -47,7 +63,7 @@ def check_files(slug: str, files: dict[str, str]) -> Checked:
         for language in texts
         if f"pack.{language}.md" in files
     }
-    return Checked(Module(slug, texts, packs), problems)
+    return Checked(Module(slug, texts, packs, dict(files), trusted=False), problems)
 
 
 def checked(own: OwnModule) -> Checked:
@@ -100,15 +116,6 @@ def module_for(user: User, slug: str) -> Module | None:
     return checked(own).module if own is not None else None
 
 
-def module_of_run(slug: str) -> Module | None:
-    """The module a run was started from (its owner is checked at the run's door)."""
-    module = get_library().get(slug)
-    if module is not None:
-        return module
-    own = db.session.scalar(db.select(OwnModule).where(OwnModule.slug == slug))
-    return checked(own).module if own is not None else None
-
-
 def shared_modules(school: School) -> list[Module]:
     """The school's shared own modules that have no errors, ready to assign and report on."""
     owns = db.session.scalars(
@@ -130,8 +137,85 @@ def is_library_slug(slug: str) -> bool:
     return slug in library.modules or (library.lessons_dir / slug).exists()
 
 
-def slug_taken(slug: str) -> bool:
-    """Whether a slug is used by the library, by any school's own module or by a URL."""
+def slug_taken(school: School, slug: str) -> bool:
+    """Whether the school may not name a module so: the library's, a URL's, or the school's.
+
+    The school's slugs are those of its own modules and of the modules it gave lessons
+    with (kept versions), so that its results by module never mix two modules. Another
+    school's slugs do not count: they are not this school's to know.
+    """
     if slug in RESERVED_SLUGS or is_library_slug(slug):
         return True
-    return db.session.scalar(db.select(OwnModule.id).where(OwnModule.slug == slug)) is not None
+    own = db.select(OwnModule.id).where(OwnModule.school_id == school.id, OwnModule.slug == slug)
+    given = db.select(ModuleVersion.digest).where(
+        ModuleVersion.school_id == school.id, ModuleVersion.slug == slug
+    )
+    return bool(db.session.scalar(db.select(own.exists() | given.exists())))
+
+
+def module_in_school(school: School, slug: str) -> Module | None:
+    """The module a slug names in the school now: the library's, else the school's own.
+
+    Only for a run started before runs kept their version (`Run.module_version` empty).
+    """
+    module = get_library().get(slug)
+    if module is not None:
+        return module
+    own = db.session.scalar(
+        db.select(OwnModule).where(OwnModule.school_id == school.id, OwnModule.slug == slug)
+    )
+    return checked(own).module if own is not None else None
+
+
+def _digest(school_id: int | None, slug: str, files: dict[str, str]) -> str:
+    kept = {"school": school_id, "slug": slug, "files": files}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
+
+
+def keep_version(module: Module, school: School) -> str:
+    """Keep the module's texts as they are now, once per content; return the version's digest.
+
+    A library module's version is the same for every school; an own module's is its school's.
+    """
+    school_id = None if module.trusted else school.id
+    digest = _digest(school_id, module.slug, module.files)
+    connection = db.session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    connection.execute(
+        insert(ModuleVersion)
+        .values(
+            digest=digest,
+            school_id=school_id,
+            slug=module.slug,
+            titles={language: text.title for language, text in module.texts.items()},
+            files=dict(module.files),
+        )
+        .on_conflict_do_nothing(index_elements=["digest"])
+    )
+    return digest
+
+
+def module_of_version(digest: str) -> Module | None:
+    """The module as a run was started with it, built once per process (a version never changes)."""
+    cache = current_app.extensions.setdefault(VERSION_CACHE_KEY, {})
+    if digest not in cache:
+        version = db.session.get(ModuleVersion, digest)
+        if version is None:
+            return None
+        trusted = version.school_id is None
+        render = render_markdown if trusted else render_untrusted_markdown
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        cache[digest] = build_module(version.slug, version.files, trusted=trusted, render=render)
+    return cache[digest]
+
+
+def given_titles(school: School, language: str) -> dict[str, str]:
+    """The titles of the school's own modules it gave lessons with, deleted ones too, by slug."""
+    rows = db.session.execute(
+        db.select(ModuleVersion.slug, ModuleVersion.titles)
+        .where(ModuleVersion.school_id == school.id)
+        .order_by(ModuleVersion.created_at)
+    )
+    # The latest version of a slug wins: the title the school last gave it under.
+    return {slug: titles.get(language) or next(iter(titles.values())) for slug, titles in rows}

@@ -87,7 +87,7 @@ def create():
     if not form.validate_on_submit():
         return _render_index(form, ImportForm(formdata=None), status=422)
     languages = list(LANGUAGES) if form.languages.data == "both" else [form.languages.data]
-    slug = services.free_slug(form.name.data or f"{form.kind.data}-module")
+    slug = services.free_slug(current_user.school, form.name.data or f"{form.kind.data}-module")
     draft = skeleton(slug, form.kind.data, languages, form.name.data or "")
     own = services.create(current_user, slug, drafts.write_files(draft))
     db.session.commit()
@@ -246,7 +246,7 @@ def unshare(own_slug: str):
 
 @bp.post("/<own_slug>/delete")
 def delete(own_slug: str):
-    """Delete a module; lessons given with it keep their questions and results; author only."""
+    """Delete a module; lessons given with it keep its text, questions and results; author only."""
     own = _authored_or_404(own_slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -281,7 +281,7 @@ def import_zip():
     errors = [problem for problem in archive.problems if not problem.warning]
     if errors or archive.slug is None:
         return _render_index(GuidedStartForm(formdata=None), form, archive.problems, 422)
-    slug = services.free_slug(archive.slug)
+    slug = services.free_slug(current_user.school, archive.slug)
     files = services.with_slug(archive.files, slug) if slug != archive.slug else archive.files
     own = services.create(current_user, slug, files)
     db.session.commit()
@@ -299,7 +299,7 @@ def copy(slug: str):
         abort(400)
     if get_library().get(slug) is None:
         abort(404)
-    new_slug = services.free_slug(f"{slug}-own")
+    new_slug = services.free_slug(current_user.school, f"{slug}-own")
     files = services.library_files(Path(current_app.config["LESSONS_DIR"]), slug)
     own = services.create(current_user, new_slug, services.with_slug(files, new_slug), origin=slug)
     db.session.commit()

@@ -8,7 +8,7 @@ from sqlalchemy import func
 
 from ..accounts.models import School, User, new_session_token
 from ..accounts.signals import account_deactivated
-from ..authoring.store import school_modules
+from ..authoring.store import given_titles, school_modules
 from ..extensions import db
 from .models import Assignment, SchoolClass
 from .settings import log_change
@@ -17,6 +17,14 @@ from .settings import log_change
 def module_titles(school: School, language: str) -> dict[str, str]:
     """Every module the school can assign (library and shared own ones), with its title."""
     return {module.slug: module.text(language).title for module in school_modules(school)}
+
+
+def module_names(school: School, language: str) -> dict[str, str]:
+    """Titles to show by slug: the modules the school can assign, then those it gave lessons with.
+
+    A module deleted since keeps the title the school gave it; another school's never shows.
+    """
+    return {**given_titles(school, language), **module_titles(school, language)}
 
 
 def module_values(school: School, language: str) -> dict[str, tuple[str, ...]]:

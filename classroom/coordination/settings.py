@@ -97,6 +97,11 @@ def log_change(
     return change
 
 
+def account_label(user: User) -> str:
+    """How the audit list names an account: name and address, never a link or token."""
+    return f"{user.name} ({user.email})"
+
+
 def last_change_id(school: School) -> int:
     """The id of the school's latest audit line (0 if none): a form's view of the settings."""
     latest = db.select(db.func.max(SettingChange.id)).where(SettingChange.school_id == school.id)

@@ -24,6 +24,8 @@ LABELS = {
     "support_text": _l("Support text"),
     "flag_words": _l("Flag words"),
     "class_size": _l("Students in a class"),
+    "password_reset_sent": _l("Reset mail sent to"),
+    "password_reset_used": _l("New password set with a reset link for"),
 }
 
 

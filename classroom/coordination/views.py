@@ -20,12 +20,15 @@ from wtforms import SelectChoice
 from ..accounts import services as account_services
 from ..accounts.decorators import require_role
 from ..accounts.forms import EmptyForm
+from ..accounts.mails import invitation_mail, reset_mail
 from ..errors import render_error
 from ..extensions import db
+from ..mail import send_now
 from ..timeutil import now_utc
 from . import services
 from .forms import AssignmentForm, ClassForm, InvitationForm
 from .models import Assignment
+from .settings import account_label, log_change
 
 bp = Blueprint("coordination", __name__, url_prefix="/school")
 
@@ -66,16 +69,16 @@ def teachers():
     return _render_teachers(InvitationForm(formdata=None))
 
 
-def _render_teachers(form: InvitationForm, link: str | None = None, status: int = 200, reset=None):
+def _render_teachers(form: InvitationForm, status: int = 200, **shown):
+    """The Teachers page; `shown` holds what just happened (invited, refused, reset_failed)."""
     return (
         render_template(
             "coordination/teachers.html",
             staff=services.staff_of(g.school),
             invitations=account_services.pending_invitations(g.school),
             form=form,
-            link=link,
-            reset=reset,
             action_form=EmptyForm(),
+            **shown,
         ),
         status,
     )
@@ -83,32 +86,45 @@ def _render_teachers(form: InvitationForm, link: str | None = None, status: int 
 
 @bp.post("/teachers/invite")
 def invite():
-    """Create a single-use invitation link that the coordinator passes on."""
+    """Create a single-use invitation and mail its link to the invited address."""
     form = InvitationForm()
     if not form.validate_on_submit():
         return _render_teachers(form, status=400)
     try:
-        _invitation, token = account_services.create_invitation(
+        invitation, token = account_services.create_invitation(
             g.school, form.email.data, form.name.data
         )
     except account_services.AccountError as error:
         form.email.errors.append(ERRORS[str(error)]())
         return _render_teachers(form, status=409)
+    message = invitation_mail(invitation, token, current_user)
     db.session.commit()
-    link = url_for("accounts.accept_invitation", token=token, _external=True)
-    return _render_teachers(InvitationForm(formdata=None), link=link, status=201)
+    # An invitation makes a new account and takes over none: its link may be shown too,
+    # for when the mail does not arrive.
+    invited = {
+        "email": invitation.email,
+        "link": url_for("accounts.accept_invitation", token=token, _external=True),
+        "mailed": send_now(message),
+    }
+    return _render_teachers(InvitationForm(formdata=None), status=201, invited=invited)
 
 
-@bp.post("/teachers/<int:user_id>/reset-link")
-def reset_link(user_id: int):
-    """Make a single-use link with which a teacher of the school sets a new password."""
+@bp.post("/teachers/<int:user_id>/reset-mail")
+def send_reset(user_id: int):
+    """Mail a teacher of the school a single-use reset link; the coordinator never sees it."""
     user = services.member_of(g.school, user_id)
     if user is None or not user.active:
         abort(404)
+    if account_services.password_refused(user):
+        return _render_teachers(InvitationForm(formdata=None), status=409, refused=user)
     token = account_services.create_password_reset(user)
+    message = reset_mail(user.email, user.name, token, sent_by=current_user)
+    log_change(g.school, current_user, "password_reset_sent", None, account_label(user))
     db.session.commit()
-    link = url_for("accounts.reset_password", token=token, _external=True)
-    return _render_teachers(InvitationForm(formdata=None), reset=(user, link), status=201)
+    if not send_now(message):
+        return _render_teachers(InvitationForm(formdata=None), status=503, reset_failed=user)
+    flash(_("A mail with a reset link has been sent to %(email)s.", email=user.email), "success")
+    return redirect(url_for("coordination.teachers"), 303)
 
 
 @bp.post("/teachers/<int:user_id>/<any(activate, deactivate):action>")
@@ -233,7 +249,7 @@ def _render_assignments(form: AssignmentForm, status: int = 200):
         render_template(
             "coordination/assignments.html",
             assignments=services.assignments_of(g.school),
-            titles=_module_titles(),
+            titles=services.module_names(g.school, str(get_locale())),
             today=_today(),
             form=form,
             action_form=EmptyForm(),

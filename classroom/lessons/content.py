@@ -20,9 +20,10 @@ from .checks import (
     Problem,
     check_ground_rules,
     check_module_folder,
+    module_file_names,
     module_folders,
 )
-from .parsing import LessonFile
+from .parsing import LessonFile, parse_lesson_text
 from .rules import pack_paths
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,10 @@ class Module:
     slug: str
     texts: dict[str, LessonText]
     packs: dict[str, tuple[Handout, ...]] = field(default_factory=dict)
+    # The texts it was built from by file name (`nl.md`, `pack.en.md`, ...), as a run keeps them.
+    files: dict[str, str] = field(default_factory=dict)
+    # Reviewed in git and rendered as such: the library's only, never a teacher's module.
+    trusted: bool = False
 
     def text(self, language: str) -> LessonText:
         """Return the module in the language, else in Dutch, else in the language it has."""
@@ -236,10 +241,37 @@ def split_handouts(
     return tuple(Handout(chunk[0][3:].strip(), render("\n".join(chunk))) for chunk in chunks)
 
 
+def build_module(
+    slug: str, files: dict[str, str], *, trusted: bool, render: Callable[[str], Markup]
+) -> Module:
+    """Build a module from texts that passed the checks before (kept as they were), unchecked."""
+    texts = {
+        language: build_text(
+            parse_lesson_text(files[f"{language}.md"], Path(f"{language}.md")), language, render
+        )
+        for language in LANGUAGES
+        if f"{language}.md" in files
+    }
+    packs = {
+        language: split_handouts(files[f"pack.{language}.md"], render)
+        for language in texts
+        if f"pack.{language}.md" in files
+    }
+    return Module(slug, texts, packs, dict(files), trusted)
+
+
 def _build_packs(folder: Path) -> dict[str, tuple[Handout, ...]]:
     return {
         language: split_handouts(path.read_text(encoding="utf-8"))
         for language, path in pack_paths(folder).items()
+    }
+
+
+def _read_files(folder: Path) -> dict[str, str]:
+    return {
+        name: (folder / name).read_text(encoding="utf-8")
+        for name in module_file_names()
+        if (folder / name).is_file()
     }
 
 
@@ -259,7 +291,9 @@ class Library:
             if problems:
                 continue
             texts = {language: build_text(files[language], language) for language in files}
-            self.modules[folder.name] = Module(folder.name, texts, _build_packs(folder))
+            self.modules[folder.name] = Module(
+                folder.name, texts, _build_packs(folder), _read_files(folder), trusted=True
+            )
 
     def get(self, slug: str) -> Module | None:
         """Return the module with this slug, if it exists and is valid."""

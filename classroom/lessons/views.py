@@ -77,8 +77,11 @@ def pack(slug: str, language: str):
     return render_pack(get_library().get(slug), language)
 
 
-def render_pack(module: Module | None, language: str) -> str:
-    """A module's pack in one language (404 without that language), for the printer."""
+def render_pack(module: Module | None, language: str, back_url: str | None = None) -> str:
+    """A module's pack in one language (404 without that language), for the printer.
+
+    `back_url` is where its link leads back to; by default the module's page.
+    """
     if module is None or language not in module.texts:
         abort(404)
     # The pack is printed for the class, so it speaks the pack's language, not the teacher's.
@@ -88,6 +91,7 @@ def render_pack(module: Module | None, language: str) -> str:
             lesson=module.texts[language],
             handouts=module.packs.get(language, ()),
             current_language=language,
+            back_url=back_url,
         )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.forms import EmptyForm
 from ..accounts.models import DEFAULT_RETENTION_DAYS
-from ..coordination.services import assignments_of, module_titles
+from ..coordination.services import assignments_of, module_names, module_titles
 from ..extensions import db
 from ..navigation import local_path
 from ..polls.forms import teachable_classes
@@ -47,6 +47,7 @@ def index():
         classes=teachable_classes(current_user),
         assignments=assignments_of(current_user.school, teacher=current_user),
         titles=module_titles(current_user.school, language),
+        names=module_names(current_user.school, language),
         today=now_utc().date(),
         action_form=EmptyForm(),
     )

@@ -73,6 +73,9 @@ class Run(RunState, db.Model):
     teacher_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"), index=True)
     module_slug: Mapped[str] = mapped_column(String(80), index=True)
+    # The module's texts as the run started with them (guide, pack); None for runs started
+    # before versions were kept. A slug is looked up within the run's school only.
+    module_version: Mapped[str | None] = mapped_column(ForeignKey("module_version.digest"))
     titles: Mapped[dict[str, str]] = mapped_column(JSON)
     language: Mapped[str] = mapped_column(String(5))
     join_code: Mapped[str] = mapped_column(String(9), unique=True)

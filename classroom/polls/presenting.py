@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import url_for
 from markupsafe import Markup
 
-from ..authoring.store import is_library_slug
 from ..lessons.content import render_markdown
 from ..lessons.safe_markdown import render_untrusted_markdown
-from . import countdown, flow
+from . import countdown, flow, module_text
 from .forms import CountdownForm
 from .models import Run
 from .shape import shape
@@ -18,7 +17,7 @@ def phase_text(run: Run, phase: str | None) -> Markup | None:
     """The phase's projector text as copied at the start, rendered (a teacher's: sanitised)."""
     if phase is None:
         return None
-    render = render_markdown if is_library_slug(run.module_slug) else render_untrusted_markdown
+    render = render_markdown if module_text.trusted(run) else render_untrusted_markdown
     for copied in flow.phases(run, run.language):
         if copied["key"] == phase and copied.get("projector"):
             return render(copied["projector"])

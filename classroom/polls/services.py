@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
+from ..authoring.store import keep_version
 from ..extensions import db
 from ..timeutil import now_utc
 from . import answers
@@ -170,7 +171,7 @@ _ANSWERABLE_QUESTION = (
 def start_run(
     module: Module, school_class: SchoolClass, teacher: User, language: str, class_size: int
 ) -> Run:
-    """Create a run and copy the module's polls into it, in every language.
+    """Create a run of the module's version as it is now, its polls copied in every language.
 
     `class_size` is this lesson's own: it sets who may be in it, and leaves the class alone.
     """
@@ -181,6 +182,7 @@ def start_run(
         class_id=school_class.id,
         teacher_id=teacher.id,
         module_slug=module.slug,
+        module_version=keep_version(module, school_class.school),
         titles={lang: module.texts[lang].title for lang in module.texts},
         language=text.language,
         join_code=new_join_code(),

@@ -10,7 +10,8 @@ from flask_babel import ngettext
 from ..authoring.urls import module_pack_url
 from ..errors import render_error
 from ..extensions import db
-from . import answers, services
+from ..lessons.views import render_pack
+from . import answers, module_text, services
 from .models import Run
 from .tally_forms import AnswerModeForm, answer_mode_choices, tally_form
 from .views import bp, question_or_404
@@ -49,6 +50,13 @@ def paper_pack_url(slug: str, language: str) -> str | None:
     if "lessons.pack" not in current_app.view_functions:
         return None
     return module_pack_url(slug, language)
+
+
+@bp.get("/<int:run_id>/pack/<any(nl, en):language>")
+def pack(run_id: int, language: str):
+    """The printable pack and answer slips of the module as the run started with it."""
+    back = url_for("polls.detail", run_id=g.run.id)
+    return render_pack(module_text.run_module(g.run), language, back_url=back)
 
 
 @bp.app_template_global()

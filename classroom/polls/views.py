@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from ..accounts.decorators import require_role
 from ..accounts.forms import EmptyForm
-from ..authoring.store import module_for, module_of_run
+from ..authoring.store import module_for
 from ..authoring.urls import module_url
 from ..converters import MAX_ID
 from ..coordination.models import Assignment
@@ -29,7 +29,7 @@ from ..coordination.services import assignment_for_teacher
 from ..errors import render_error
 from ..extensions import db
 from ..lessons.content import get_library
-from . import answers, flow, saved_questions, services
+from . import answers, flow, join_tickets, module_text, saved_questions, services
 from .forms import JoinLimitForm, OwnQuestionForm, StartRunForm, teachable_classes
 from .models import Question, Run
 from .presenting import screen
@@ -171,14 +171,6 @@ def question_or_404(question_id: int) -> Question:
     return question
 
 
-def _guide(run: Run, phase: str | None):
-    """The module's guide section for a phase, if the module is still in the library."""
-    module = module_of_run(run.module_slug)
-    if module is None or phase is None:
-        return None
-    return module.text(run.language).sections.get(phase)
-
-
 def view_model(run: Run) -> dict:
     """Everything the control, projector and summary pages show of a run: releases only."""
     language = run.language  # the lesson's language, chosen at the start
@@ -203,7 +195,7 @@ def view_model(run: Run) -> dict:
         "step_number": step_index + 1,
         "step_count": len(all_steps),
         "phases": {p["key"]: p for p in flow.phases(run, language)},
-        "guide": _guide(run, step.phase),
+        "guide": module_text.guide(run, step.phase),
         "ground_rules": get_library().ground_rules.get(language),
         "current": step.question,
         "k": answers.min_answers(run),
@@ -278,8 +270,9 @@ def state(run_id: int):
 
 @bp.get("/<int:run_id>/qr.svg")
 def qr_code(run_id: int):
-    """The join link of the run as a QR code (SVG)."""
-    url = url_for("student.join_link", code=g.run.join_code, _external=True)
+    """The join link of the run as a QR code (SVG), with its ticket (README, Join codes)."""
+    code = g.run.join_code
+    url = url_for("student.join_link", code=code, t=join_tickets.ticket(code), _external=True)
     buffer = BytesIO()
     segno.make(url, error="m").save(buffer, kind="svg", scale=10, border=2, xmldecl=False)
     return Response(buffer.getvalue(), mimetype="image/svg+xml")

@@ -10,7 +10,13 @@ from flask_login import current_user
 from ..accounts.decorators import require_role
 from ..coordination.exports import csv_response, export_filename
 from ..coordination.models import LEVELS
-from ..coordination.services import classes_of, module_titles, module_values, school_year_start
+from ..coordination.services import (
+    classes_of,
+    module_names,
+    module_titles,
+    module_values,
+    school_year_start,
+)
 from ..extensions import db
 from ..lessons.labels import label
 from ..polls import answers
@@ -35,6 +41,11 @@ def _today() -> date:
 
 def _titles() -> dict[str, str]:
     return module_titles(g.school, str(get_locale()))
+
+
+def _names() -> dict[str, str]:
+    """Titles of what can be assigned and of what was given (a deleted own module too)."""
+    return module_names(g.school, str(get_locale()))
 
 
 def _school_k() -> int:
@@ -92,7 +103,7 @@ def results_index():
     return render_template(
         "reports/results_index.html",
         counts=services.runs_per_module(g.school),
-        titles=_titles(),
+        titles=_names(),
     )
 
 
@@ -116,7 +127,7 @@ def results(slug: str):
     return render_template(
         "reports/results.html",
         slug=slug,
-        title=_titles().get(slug, slug),
+        title=_names().get(slug, slug),
         runs=runs,
         ended=sum(1 for run in runs if run.is_ended),
         results=found,
@@ -155,7 +166,7 @@ def citizenship():
         "reports/citizenship.html",
         classes=classes,
         covered=covered,
-        titles=_titles(),
+        titles=_names(),
         values=("freedom", "equality", "solidarity"),
         year_start=school_year_start(_today()),
         label=label,

@@ -4,8 +4,10 @@ Authlib does the authorisation code flow with PKCE (S256), `state` and `nonce`, 
 ID token's signature against the provider's JWKS (cached with the discovery document, fetched
 again on an unknown key id), its issuer, audience and expiry.
 
-Only this module talks to a provider, and the views import it only when a teacher signs on:
-Authlib, requests and cryptography would cost every worker about 16 MiB it rarely needs.
+Only this module talks to a provider, every request through the guard of `fetch.py` (https,
+public addresses, no redirects, a short timeout), and the views import it only when someone
+signs on or saves settings: Authlib, requests and cryptography would cost every worker about
+16 MiB it rarely needs.
 """
 
 import hashlib
@@ -16,20 +18,60 @@ import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
 from authlib.integrations.flask_client.apps import FlaskOAuth2App
+from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app
 from joserfc.errors import JoseError
 
 from .crypto import decrypt
+from .fetch import TIMEOUT, FetchRefused, guard, guarded_get, scheme_allowed
 from .models import SignOn
-from .services import SignOnError
+from .services import SignOnError, private_issuers_allowed
 
 SCOPE = "openid email profile"
-# Seconds to wait for the provider before telling the teacher it cannot be reached.
-TIMEOUT = 5
 # Seconds of clock difference allowed between this server and the provider.
 LEEWAY = 60
 # The discovery document (with the key set) is read again after this many seconds.
 METADATA_MAX_AGE = 24 * 3600
+
+
+class GuardedSession(OAuth2Session):
+    """Authlib's requests session with every request (discovery, keys, token) guarded."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        guard(self, private_issuers_allowed(current_app))
+
+
+class GuardedApp(FlaskOAuth2App):
+    """Authlib's Flask client using `GuardedSession` for every request to the provider."""
+
+    client_cls = GuardedSession
+
+
+def discover(issuer: str) -> dict:
+    """Read and check the issuer's discovery document, for saving a school's settings.
+
+    Raises SignOnError 'discovery-<reason>': scheme, private, unknown-host, redirect,
+    unreachable, invalid or issuer.
+    """
+    allow_private = private_issuers_allowed(current_app)
+    try:
+        response = guarded_get(f"{issuer}/.well-known/openid-configuration", allow_private)
+        response.raise_for_status()
+        document = response.json()
+    except FetchRefused as error:
+        raise SignOnError(f"discovery-{error.reason}") from error
+    except (requests.RequestException, ValueError) as error:
+        raise SignOnError("discovery-unreachable") from error
+    if not isinstance(document, dict):
+        raise SignOnError("discovery-invalid")
+    if str(document.get("issuer", "")).rstrip("/") != issuer:
+        raise SignOnError("discovery-issuer")
+    for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+        url = document.get(key)
+        if not isinstance(url, str) or not scheme_allowed(url, allow_private):
+            raise SignOnError("discovery-invalid")
+    return document
 
 
 def client_for(sign_on: SignOn) -> FlaskOAuth2App:
@@ -50,6 +92,7 @@ def client_for(sign_on: SignOn) -> FlaskOAuth2App:
     else:
         client = oauth.register(
             name,
+            client_cls=GuardedApp,
             client_id=sign_on.client_id,
             client_secret=decrypt(sign_on.secret_encrypted) or "",
             server_metadata_url=f"{sign_on.issuer}/.well-known/openid-configuration",
@@ -69,7 +112,7 @@ def end_session_url(sign_on: SignOn) -> str | None:
     except (requests.RequestException, ValueError):  # unreachable: simply no link
         return None
     url = metadata.get("end_session_endpoint")
-    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+    if not isinstance(url, str) or not scheme_allowed(url, private_issuers_allowed(current_app)):
         return None
     return f"{url}?{urlencode({'client_id': sign_on.client_id})}"
 
@@ -81,12 +124,20 @@ def authorize_url(sign_on: SignOn, callback_url: str, email: str) -> str:
     Raises SignOnError "unreachable" or "failed" (a provider claiming another issuer).
     """
     client = client_for(sign_on)
+    allow_private = private_issuers_allowed(current_app)
     try:
         metadata = client.load_server_metadata()
         if str(metadata.get("issuer", "")).rstrip("/") != sign_on.issuer:
             current_app.logger.warning("sign-on: issuer of school %s differs", sign_on.school_id)
             raise SignOnError("failed")
+        endpoint = metadata.get("authorization_endpoint")
+        if not isinstance(endpoint, str) or not scheme_allowed(endpoint, allow_private):
+            current_app.logger.warning("sign-on: login page of school %s", sign_on.school_id)
+            raise SignOnError("failed")
         return client.authorize_redirect(callback_url, login_hint=email).location
+    except FetchRefused as error:
+        current_app.logger.warning("sign-on: school %s refused: %s", sign_on.school_id, error)
+        raise SignOnError("unreachable") from error
     except (requests.RequestException, ValueError) as error:
         raise SignOnError("unreachable") from error
 
@@ -101,6 +152,9 @@ def verified_claims(sign_on: SignOn) -> dict:
         token = client_for(sign_on).authorize_access_token(
             claims_options=claims_options, leeway=LEEWAY
         )
+    except FetchRefused as error:
+        current_app.logger.warning("sign-on: school %s refused: %s", sign_on.school_id, error)
+        raise SignOnError("unreachable") from error
     except requests.RequestException as error:
         raise SignOnError("unreachable") from error
     except OAuthError as error:

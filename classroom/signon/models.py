@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -23,20 +23,63 @@ class SignOn(db.Model):
     issuer: Mapped[str] = mapped_column(String(255))
     client_id: Mapped[str] = mapped_column(String(255))
     secret_encrypted: Mapped[str] = mapped_column(Text)
-    # E-mail domains of the school, lower case, one per line.
-    domains: Mapped[str] = mapped_column(Text)
     # Trust `email` without `email_verified` (Entra ID sends none for school accounts).
     provider_verifies_email: Mapped[bool] = mapped_column(default=False)
     # Whether the school's teachers may still log in with a password.
     passwords_allowed: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
+    # When the coordinator last saved these settings after reading the provider's discovery
+    # document; None (settings from before this check): the provider is not used.
+    verified_at: Mapped[datetime | None]
 
     school: Mapped[School] = relationship()
+    claims: Mapped[list[SignOnDomain]] = relationship(
+        back_populates="sign_on", cascade="all, delete-orphan", order_by="SignOnDomain.domain"
+    )
 
     @property
     def domain_list(self) -> list[str]:
-        """The school's e-mail domains as a list."""
-        return [d for d in self.domains.split() if d]
+        """The e-mail domains the school claims, approved or not."""
+        return [claim.domain for claim in self.claims]
+
+    @property
+    def approved_domains(self) -> list[str]:
+        """The claimed domains that have been shown to be the school's."""
+        return [claim.domain for claim in self.claims if claim.approved_at is not None]
+
+    @property
+    def active(self) -> bool:
+        """Whether anyone can sign on: a checked provider and at least one approved domain."""
+        return self.verified_at is not None and bool(self.approved_domains)
+
+
+class SignOnDomain(db.Model):
+    """An e-mail domain a school claims for sign-on; it routes nobody until approved.
+
+    Several schools may claim a domain; once one claim is approved (by the operator or a DNS
+    record) the others are removed, and the database allows one approved claim per domain.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("sign_on_id", "domain"),
+        Index(
+            "uq_sign_on_domain_approved",
+            "domain",
+            unique=True,
+            sqlite_where=text("approved_at IS NOT NULL"),
+            postgresql_where=text("approved_at IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sign_on_id: Mapped[int] = mapped_column(ForeignKey("sign_on.id", ondelete="CASCADE"))
+    domain: Mapped[str] = mapped_column(String(253))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    approved_at: Mapped[datetime | None]
+    # "operator" (flask signon approve-domain) or "dns" (the school's TXT record).
+    approved_by: Mapped[str | None] = mapped_column(String(20))
+
+    sign_on: Mapped[SignOn] = relationship(back_populates="claims")
 
 
 class SignOnIdentity(db.Model):

@@ -3,6 +3,8 @@
 import secrets
 from dataclasses import dataclass
 
+from flask import Flask
+
 from ..accounts.models import School, User
 from ..accounts.services import (
     accept_invitation,
@@ -11,8 +13,10 @@ from ..accounts.services import (
     pending_invitations,
 )
 from ..extensions import db
+from ..timeutil import now_utc
 from .crypto import encrypt
-from .models import SignOn, SignOnIdentity
+from .domains import txt_record_found, verification_record
+from .models import SignOn, SignOnDomain, SignOnIdentity
 
 
 class SignOnError(Exception):
@@ -31,31 +35,56 @@ class Settings:
     passwords_allowed: bool
 
 
+def private_issuers_allowed(app: Flask) -> bool:
+    """SIGNON_ALLOW_PRIVATE_ISSUERS, which is on by default in debug mode only."""
+    allowed = app.config.get("SIGNON_ALLOW_PRIVATE_ISSUERS")
+    if isinstance(allowed, str):  # from an environment variable that is not JSON
+        return allowed.strip().lower() in ("1", "true", "yes", "on")
+    return app.debug if allowed is None else bool(allowed)
+
+
 def sign_on_of(school: School) -> SignOn | None:
     """The school's sign-on settings, if it has any."""
     return db.session.scalar(db.select(SignOn).where(SignOn.school_id == school.id))
 
 
 def sign_on_for_email(email: str) -> SignOn | None:
-    """The sign-on of the school whose domains include the address's domain."""
+    """The checked sign-on of the school the address's domain is approved for, if any."""
     domain = email.rpartition("@")[2].strip().lower()
     if not domain:
         return None
-    for sign_on in db.session.scalars(db.select(SignOn)):
-        if domain in sign_on.domain_list:
-            return sign_on
-    return None
+    return db.session.scalar(
+        db.select(SignOn)
+        .join(SignOnDomain)
+        .where(
+            SignOnDomain.domain == domain,
+            SignOnDomain.approved_at.is_not(None),
+            SignOn.verified_at.is_not(None),
+        )
+    )
 
 
-def domains_of_other_schools(school: School, domains: list[str]) -> list[str]:
-    """The domains in the list that another school has already claimed."""
-    others = db.session.scalars(db.select(SignOn).where(SignOn.school_id != school.id))
-    taken = {d for sign_on in others for d in sign_on.domain_list}
+def domains_approved_elsewhere(school: School, domains: list[str]) -> list[str]:
+    """The domains in the list that are approved for another school."""
+    taken = set(
+        db.session.scalars(
+            db.select(SignOnDomain.domain)
+            .join(SignOn)
+            .where(
+                SignOnDomain.domain.in_(domains),
+                SignOnDomain.approved_at.is_not(None),
+                SignOn.school_id != school.id,
+            )
+        )
+    )
     return [d for d in domains if d in taken]
 
 
 def save_settings(school: School, settings: Settings) -> SignOn:
-    """Create or update the school's sign-on; no commit."""
+    """Create or update the school's sign-on after its discovery document was read; no commit.
+
+    New domains are claimed pending approval; kept domains keep their approval.
+    """
     sign_on = sign_on_of(school)
     if sign_on is None:
         if not settings.secret:
@@ -66,11 +95,108 @@ def save_settings(school: School, settings: Settings) -> SignOn:
     sign_on.client_id = settings.client_id
     if settings.secret:
         sign_on.secret_encrypted = encrypt(settings.secret)
-    sign_on.domains = "\n".join(settings.domains)
+    claimed = {claim.domain: claim for claim in sign_on.claims}
+    sign_on.claims = [claimed.get(d) or SignOnDomain(domain=d) for d in settings.domains]
     sign_on.provider_verifies_email = settings.provider_verifies_email
     sign_on.passwords_allowed = settings.passwords_allowed
-    db.session.flush()
+    mark_checked(sign_on)
     return sign_on
+
+
+def unchecked_providers() -> list[SignOn]:
+    """The sign-ons whose provider was never checked (settings from before the check)."""
+    return list(
+        db.session.scalars(
+            db.select(SignOn).where(SignOn.verified_at.is_(None)).order_by(SignOn.id)
+        )
+    )
+
+
+def mark_checked(sign_on: SignOn) -> None:
+    """Record that the provider's discovery document was just read and passed; no commit."""
+    sign_on.verified_at = now_utc()
+    db.session.flush()
+
+
+def pending_claims() -> list[SignOnDomain]:
+    """Every claim of a domain that is not approved yet, by domain."""
+    return list(
+        db.session.scalars(
+            db.select(SignOnDomain)
+            .where(SignOnDomain.approved_at.is_(None))
+            .order_by(SignOnDomain.domain, SignOnDomain.created_at)
+        )
+    )
+
+
+def approve_domain(domain: str, by: str, school: School | None = None) -> SignOnDomain:
+    """Approve a school's claim of the domain and remove other schools' claims; no commit.
+
+    `school` picks the claim when several schools claim the domain. Raises SignOnError
+    'not-claimed', 'several-claims' or 'approved-elsewhere'.
+    """
+    claims = list(db.session.scalars(db.select(SignOnDomain).where(SignOnDomain.domain == domain)))
+    approved = [c for c in claims if c.approved_at is not None]
+    chosen = [c for c in claims if school is None or c.sign_on.school_id == school.id]
+    if approved and (school is None or approved[0].sign_on.school_id == school.id):
+        return approved[0]
+    if approved:
+        raise SignOnError("approved-elsewhere")
+    if not chosen:
+        raise SignOnError("not-claimed")
+    if len(chosen) > 1:
+        raise SignOnError("several-claims")
+    claim = chosen[0]
+    for other in claims:
+        if other is not claim:
+            other.sign_on.claims.remove(other)
+    db.session.flush()
+    claim.approved_at = now_utc()
+    claim.approved_by = by
+    db.session.flush()
+    return claim
+
+
+def revoke_domain(domain: str) -> SignOnDomain | None:
+    """Take back the approval of a domain; the claim stays, pending. No commit."""
+    claim = db.session.scalar(
+        db.select(SignOnDomain).where(
+            SignOnDomain.domain == domain, SignOnDomain.approved_at.is_not(None)
+        )
+    )
+    if claim is not None:
+        claim.approved_at = claim.approved_by = None
+        db.session.flush()
+    return claim
+
+
+def domain_record(sign_on: SignOn, domain: str, secret_key: str | bytes) -> str:
+    """The TXT record that shows the domain is the school's."""
+    return verification_record(secret_key, sign_on.school_id, domain)
+
+
+def check_domains(
+    sign_on: SignOn, secret_key: str | bytes, nameserver: str | None
+) -> dict[str, str]:
+    """Look up the TXT record of each pending domain and approve those that have it; no commit.
+
+    Returns per pending domain 'approved', 'missing', 'no-answer' (DNS could not be asked)
+    or 'approved-elsewhere'.
+    """
+    results = {}
+    for claim in [c for c in sign_on.claims if c.approved_at is None]:
+        record = domain_record(sign_on, claim.domain, secret_key)
+        found = txt_record_found(claim.domain, record, nameserver)
+        if not found:
+            results[claim.domain] = "missing" if found is False else "no-answer"
+            continue
+        try:
+            approve_domain(claim.domain, "dns", sign_on.school)
+        except SignOnError as error:
+            results[claim.domain] = str(error)
+        else:
+            results[claim.domain] = "approved"
+    return results
 
 
 def remove_settings(school: School) -> None:
@@ -83,7 +209,12 @@ def remove_settings(school: School) -> None:
 def password_refusal(user: User) -> str | None:
     """'sign-on-only' when the user's school allows its teachers no password login."""
     sign_on = sign_on_of(user.school)
-    if sign_on is not None and not sign_on.passwords_allowed and user.role == "teacher":
+    if (
+        sign_on is not None
+        and sign_on.active
+        and not sign_on.passwords_allowed
+        and (user.role == "teacher")
+    ):
         return "sign-on-only"
     return None
 
@@ -113,7 +244,7 @@ def account_for(sign_on: SignOn, claims: dict) -> User:
     verified = claims.get("email_verified") is True or sign_on.provider_verifies_email
     if not email or not verified:
         raise SignOnError("unverified")
-    if email.rpartition("@")[2] not in sign_on.domain_list:
+    if email.rpartition("@")[2] not in sign_on.approved_domains:
         raise SignOnError("other-domain")
     user = find_user_by_email(email)
     if user is None:

@@ -19,22 +19,32 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..accounts.decorators import role_required
 from ..accounts.forms import EmptyForm
+from ..accounts.models import School
 from ..accounts.services import get_or_create_school
 from ..accounts.views import start_session
 from ..extensions import db
 from ..navigation import local_path
 from .crypto import decrypt
-from .forms import DOMAIN, LOOPBACK, SettingsForm, StartForm
+from .domains import is_public_mail_domain, record_names
+from .forms import DOMAIN, SettingsForm, StartForm, issuer_unusable
 from .models import SignOn
 from .services import (
     Settings,
     SignOnError,
     account_for,
-    domains_of_other_schools,
+    approve_domain,
+    check_domains,
+    domain_record,
+    domains_approved_elsewhere,
+    mark_checked,
     password_refusal,
+    pending_claims,
+    private_issuers_allowed,
+    revoke_domain,
     save_settings,
     sign_on_for_email,
     sign_on_of,
+    unchecked_providers,
 )
 
 bp = Blueprint("signon", __name__, cli_group="signon")
@@ -50,6 +60,25 @@ ERRORS = {
     "other-domain": (403, lambda: _("The e-mail address of this school account does not belong to your school. Sign on with the account your school gave you.")),  # noqa: E501
     "deactivated": (403, lambda: _("Your account has been deactivated. Ask your coordinator if this is a mistake.")),  # noqa: E501
     "linked-elsewhere": (409, lambda: _("Your account is already linked to another school account. Ask your coordinator.")),  # noqa: E501
+}  # fmt: skip
+
+# Why the provider's discovery document could not be used, for the coordinator.
+DISCOVERY_ERRORS = {
+    "discovery-scheme": lambda url: _("Give the provider's https:// address, without ?…"),
+    "discovery-private": lambda url: _("This address is on a private or local network. Give the public https:// address of your school's provider."),  # noqa: E501
+    "discovery-unknown-host": lambda url: _("This address cannot be found: there is no such host name. Check the issuer URL."),  # noqa: E501
+    "discovery-redirect": lambda url: _("The provider answered with a redirect. Give the issuer URL exactly as your provider names it."),  # noqa: E501
+    "discovery-unreachable": lambda url: _("The provider's discovery document could not be read at %(url)s. Check the issuer URL and try again.", url=url),  # noqa: E501
+    "discovery-invalid": lambda url: _("The provider's discovery document is not a valid OpenID Connect configuration (it must give https:// addresses for login, token and keys)."),  # noqa: E501
+    "discovery-issuer": lambda url: _("The provider's discovery document names another issuer. Give the issuer URL exactly as your provider names it."),  # noqa: E501
+}  # fmt: skip
+
+# The outcome of looking up a domain's DNS record, for the coordinator.
+CHECK_RESULTS = {
+    "approved": ("success", lambda domain: _("%(domain)s is now approved for sign-on.", domain=domain)),  # noqa: E501
+    "missing": ("error", lambda domain: _("No record found for %(domain)s yet. A new DNS record can take a while to show; check again later.", domain=domain)),  # noqa: E501
+    "no-answer": ("error", lambda domain: _("DNS could not be asked about %(domain)s just now. Try again in a few minutes.", domain=domain)),  # noqa: E501
+    "approved-elsewhere": ("error", lambda domain: _("%(domain)s is already approved for another school.", domain=domain)),  # noqa: E501
 }  # fmt: skip
 
 
@@ -97,9 +126,14 @@ def start():
     except SignOnError as error:
         session.pop("signon_flow")
         return _error(str(error), sign_on)
-    # A page that moves on by itself, not a redirect: the CSP's form-action 'self' would stop
-    # a form's redirect to the provider, and the provider is known only now.
-    return render_template("signon/redirect.html", url=location)
+    # A page with a link, not a redirect: the CSP's form-action 'self' would stop a form's
+    # redirect to the provider, and the teacher sees where the link goes before following it.
+    return render_template(
+        "signon/redirect.html",
+        url=location,
+        host=urlsplit(location).netloc.rpartition("@")[2],
+        school=sign_on.school.name,
+    )
 
 
 @bp.get("/signon/callback")
@@ -109,7 +143,7 @@ def callback():
     if not isinstance(flow, dict):
         return _error("expired")
     sign_on = db.session.scalar(db.select(SignOn).where(SignOn.school_id == flow["school_id"]))
-    if sign_on is None:
+    if sign_on is None or not sign_on.active:
         return _error("no-signon")
     from . import client as oidc  # see `start`
 
@@ -153,7 +187,7 @@ def settings():
             formdata=None,
             issuer=sign_on.issuer,
             client_id=sign_on.client_id,
-            domains=sign_on.domains,
+            domains="\n".join(sign_on.domain_list),
             provider_verifies_email=sign_on.provider_verifies_email,
             passwords_allowed=sign_on.passwords_allowed,
         )
@@ -161,14 +195,26 @@ def settings():
         form = SettingsForm(formdata=None, passwords_allowed=True)
     status = 200
     if form.validate_on_submit():
-        taken = domains_of_other_schools(school, form.domain_list)
+        taken = domains_approved_elsewhere(school, form.domain_list)
         if taken:
             form.domains.errors.append(
                 _("Another school uses these domains: %(names)s", names=", ".join(taken))
             )
             status = 409
+        elif sign_on is None and not form.client_secret.data:
+            form.client_secret.errors.append(_("Give the client secret."))
+            status = 400
         else:
+            from . import client as oidc  # see `start`
+
             try:
+                # Only a provider whose discovery document was read here is ever used.
+                oidc.discover(form.issuer.data)
+            except SignOnError as error:
+                url = f"{form.issuer.data}/.well-known/openid-configuration"
+                form.issuer.errors.append(DISCOVERY_ERRORS[str(error)](url))
+                status = 400
+            else:
                 save_settings(
                     school,
                     Settings(
@@ -180,23 +226,43 @@ def settings():
                         passwords_allowed=form.passwords_allowed.data,
                     ),
                 )
-            except SignOnError:
-                form.client_secret.errors.append(_("Give the client secret."))
-                status = 400
-            else:
                 db.session.commit()
                 flash(_("Sign-on has been saved."), "success")
                 return redirect(url_for("signon.settings"), 303)
     elif form.is_submitted():
         status = 400
+    records = {
+        claim.domain: (
+            record_names(claim.domain),
+            domain_record(sign_on, claim.domain, current_app.secret_key),
+        )
+        for claim in (sign_on.claims if sign_on else [])
+    }
     return render_template(
         "signon/settings.html",
         form=form,
         sign_on=sign_on,
+        records=records,
         redirect_uri=url_for("signon.callback", _external=True),
         secret_unreadable=sign_on is not None and decrypt(sign_on.secret_encrypted) is None,
         action_form=EmptyForm(),
     ), status
+
+
+@bp.post("/school/sign-on/check-domains")
+@role_required("coordinator")
+def check():
+    """Look up the DNS records of the coordinator's pending domains and approve those found."""
+    sign_on = sign_on_of(current_user.school)
+    if EmptyForm().validate_on_submit() and sign_on is not None:
+        results = check_domains(
+            sign_on, current_app.secret_key, current_app.config.get("SIGNON_DNS_NAMESERVER")
+        )
+        db.session.commit()
+        for domain, result in results.items():
+            category, message = CHECK_RESULTS[result]
+            flash(message(domain), category)
+    return redirect(url_for("signon.settings"), 303)
 
 
 @bp.post("/school/sign-on/remove")
@@ -230,22 +296,34 @@ def configure_command(
     client_secret: str,
 ) -> None:
     """Set a school's sign-on provider (as the coordinator's page does)."""
-    domain_list = [d.strip().lower().lstrip("@") for d in domains]
+    domain_list = list(dict.fromkeys(d.strip().lower().lstrip("@") for d in domains))
     if wrong := [d for d in domain_list if not DOMAIN.match(d)]:
         raise click.BadParameter(f"not a domain name: {', '.join(wrong)}", param_hint="--domain")
-    issuer_parts = urlsplit(issuer)
-    local = issuer_parts.scheme == "http" and issuer_parts.hostname in LOOPBACK
-    if not (issuer_parts.scheme == "https" or local) or not issuer_parts.hostname:
+    if public := [d for d in domain_list if is_public_mail_domain(d)]:
         raise click.BadParameter(
-            "an https:// address (http only on 127.0.0.1)", param_hint="--issuer"
+            f"a public mail provider: {', '.join(public)}", param_hint="--domain"
+        )
+    issuer = issuer.strip().rstrip("/")
+    if issuer_unusable(issuer, private_issuers_allowed(current_app)):
+        raise click.BadParameter(
+            "an https:// address (http only with SIGNON_ALLOW_PRIVATE_ISSUERS)",
+            param_hint="--issuer",
         )
     school = get_or_create_school(school_name)
-    if taken := domains_of_other_schools(school, domain_list):
-        raise click.ClickException(f"another school uses {', '.join(taken)}")
-    save_settings(
+    if taken := domains_approved_elsewhere(school, domain_list):
+        raise click.ClickException(f"approved for another school: {', '.join(taken)}")
+    from . import client as oidc
+
+    try:
+        oidc.discover(issuer)
+    except SignOnError as error:
+        reason = str(error).removeprefix("discovery-")
+        hint = " (SIGNON_ALLOW_PRIVATE_ISSUERS allows it)" if reason == "private" else ""
+        raise click.ClickException(f"{issuer}: discovery refused: {reason}{hint}") from error
+    sign_on = save_settings(
         school,
         Settings(
-            issuer=issuer.rstrip("/"),
+            issuer=issuer,
             client_id=client_id,
             secret=client_secret,
             domains=domain_list,
@@ -253,5 +331,72 @@ def configure_command(
             passwords_allowed=not no_passwords,
         ),
     )
+    # The operator runs this command, and the operator is who approves domains.
+    for domain in sign_on.domain_list:
+        approve_domain(domain, "operator", school)
     db.session.commit()
-    click.echo(f"Sign-on for {school.name}: {issuer} ({', '.join(domain_list)}).")
+    click.echo(f"Sign-on for {school.name}: {issuer} ({', '.join(domain_list)}, approved).")
+
+
+@bp.cli.command("pending-domains")
+def pending_domains_command() -> None:
+    """List the domains schools claim for sign-on that are not approved yet."""
+    claims = pending_claims()
+    for claim in claims:
+        click.echo(f"{claim.domain}\t{claim.sign_on.school.name}\t{claim.created_at:%Y-%m-%d}")
+    if not claims:
+        click.echo("No domains are waiting for approval.")
+
+
+@bp.cli.command("approve-domain")
+@click.argument("domain")
+@click.option("--school", "school_name", help="The school, when several claim the domain.")
+def approve_domain_command(domain: str, school_name: str | None) -> None:
+    """Approve a school's claim of an e-mail domain; other schools' claims of it are removed."""
+    domain = domain.strip().lower().lstrip("@")
+    school = None
+    if school_name is not None:
+        school = db.session.scalar(db.select(School).where(School.name == school_name))
+        if school is None:
+            raise click.BadParameter(f"no school named {school_name!r}", param_hint="--school")
+    try:
+        claim = approve_domain(domain, "operator", school)
+    except SignOnError as error:
+        messages = {
+            "not-claimed": f"no school claims {domain} (see `flask signon pending-domains`)",
+            "several-claims": f"several schools claim {domain}: choose one with --school",
+            "approved-elsewhere": f"{domain} is already approved for another school",
+        }
+        raise click.ClickException(messages[str(error)]) from error
+    db.session.commit()
+    click.echo(f"{domain} is approved for {claim.sign_on.school.name}.")
+
+
+@bp.cli.command("revoke-domain")
+@click.argument("domain")
+def revoke_domain_command(domain: str) -> None:
+    """Take back the approval of an e-mail domain; its claim waits for approval again."""
+    claim = revoke_domain(domain.strip().lower().lstrip("@"))
+    if claim is None:
+        raise click.ClickException(f"{domain} is not approved for any school")
+    db.session.commit()
+    click.echo(f"{claim.domain} is no longer approved for {claim.sign_on.school.name}.")
+
+
+@bp.cli.command("check-providers")
+def check_providers_command() -> None:
+    """Read the discovery document of every provider not checked yet (after an upgrade)."""
+    from . import client as oidc
+
+    failed = []
+    for sign_on in unchecked_providers():
+        try:
+            oidc.discover(sign_on.issuer)
+        except SignOnError as error:
+            failed.append(f"{sign_on.school.name}: {sign_on.issuer}: {error}")
+            continue
+        mark_checked(sign_on)
+        click.echo(f"{sign_on.school.name}: {sign_on.issuer} checked.")
+    db.session.commit()
+    if failed:
+        raise click.ClickException("not checked, the coordinator saves again: " + "; ".join(failed))

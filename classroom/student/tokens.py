@@ -25,3 +25,14 @@ def join(run_id: int) -> str:
     runs[str(run_id)] = token
     session["runs"] = dict(list(runs.items())[-MAX_RUNS_REMEMBERED:])
     return token
+
+
+def browser_id() -> str | None:
+    """This browser's random id, by which its wrong join codes count for it alone."""
+    return session.get("browser")
+
+
+def remember_browser() -> None:
+    """Give this browser a random id in its cookie, if it has none (README, Join codes)."""
+    if "browser" not in session:
+        session["browser"] = secrets.token_urlsafe(12)

@@ -5,6 +5,7 @@ that ties a browser to a run. Every step works with plain forms and links.
 """
 
 import secrets
+from collections.abc import Callable
 from functools import wraps
 
 from flask import (
@@ -28,7 +29,7 @@ from markupsafe import Markup
 
 from ..errors import render_error
 from ..extensions import db, limiter
-from ..polls import answers, services
+from ..polls import answers, join_tickets, services
 from ..polls.answer_forms import answer_form, form_value, initial_data
 from ..polls.models import AnswerableQuestion, LiveRun, Question, Run
 from . import tokens
@@ -41,12 +42,12 @@ bp = Blueprint("student", __name__)
 def _run_for_code(code: str) -> LiveRun | tuple[str, int]:
     """Return the open run of a code, or the error page to show instead.
 
-    An unknown or ended code counts as a wrong guess towards the join limit.
+    An unknown or ended code counts as a wrong guess towards the join limits.
     """
     normalised = services.normalise_code(code)
     run = services.live_run(normalised) if normalised else None
     if run is None:
-        g.wrong_code = True
+        _wrong_code()
         return render_error(
             404, _("There is no lesson with this code. Check the code on the screen.")
         )
@@ -59,9 +60,15 @@ def _run_for_code(code: str) -> LiveRun | tuple[str, int]:
             ),
         )
     if not run.is_open:
-        g.wrong_code = True
+        _wrong_code()
         return render_error(410, _("This lesson has ended. The code no longer works."))
     return run
+
+
+def _wrong_code() -> None:
+    """Count this answer as a wrong code; the browser's next ones count for it alone."""
+    g.wrong_code = True
+    tokens.remember_browser()
 
 
 def _counts_as_wrong_code(_response) -> bool:
@@ -95,20 +102,53 @@ def _joined_phone_on_live_page() -> bool:
     return request.endpoint in _LIVE_ENDPOINTS and bool(session.get("runs"))
 
 
-def code_limit():
-    """One counter per address for every route that takes a join code (README, Security)."""
-    return limiter.shared_limit(
+def _brings_ticket() -> bool:
+    """The QR code's link: its ticket shows the code was read off the projector."""
+    if not request.query_string:
+        return False
+    code = (request.view_args or {}).get("code")
+    given = request.args.get("t")
+    return bool(given) and join_tickets.is_valid(services.normalise_code(code or ""), given)
+
+
+def _exempt_from_code_limits() -> bool:
+    """A joined phone on its live pages, or a link with its code's ticket."""
+    return _joined_any_run() or _brings_ticket()
+
+
+def _exempt_from_browser_limit() -> bool:
+    """A browser without an id counts by its address alone."""
+    return tokens.browser_id() is None or _exempt_from_code_limits()
+
+
+def code_limit() -> Callable[[Callable], Callable]:
+    """Wrong codes count per browser and per address on every route that takes a code.
+
+    A browser stops at its own limit; the address's is high enough for a school
+    behind one address and bounds a guesser who drops its cookies (README, Join codes).
+    """
+    per_browser = limiter.shared_limit(
+        lambda: current_app.config["JOIN_BROWSER_LIMIT"],
+        scope="join-code-browser",
+        key_func=tokens.browser_id,
+        deduct_when=_counts_as_wrong_code,
+        exempt_when=_exempt_from_browser_limit,
+    )
+    per_address = limiter.shared_limit(
         lambda: current_app.config["JOIN_FAILURE_LIMIT"],
         scope="join-code",
         deduct_when=_counts_as_wrong_code,
-        exempt_when=_joined_any_run,
+        exempt_when=_exempt_from_code_limits,
     )
+    return lambda view: per_browser(per_address(view))
 
 
 @bp.route("/join", methods=["GET", "POST"])
 @code_limit()
 def join():
     """Ask for the join code; open to everyone."""
+    # The page writes the cookie anyway (its CSRF token): the browser's id rides along.
+    tokens.remember_browser()
     form = JoinForm()
     if form.validate_on_submit():
         found = _run_for_code(form.code.data)

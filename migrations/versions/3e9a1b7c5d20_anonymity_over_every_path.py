@@ -42,6 +42,10 @@ def upgrade():
 
 
 def downgrade():
+    sqlite = op.get_bind().dialect.name == 'sqlite'
+    if sqlite:
+        # Rebuilding run and question must not cascade into their questions and answers.
+        op.execute('PRAGMA foreign_keys=OFF')
     with op.batch_alter_table('question', schema=None) as batch_op:
         batch_op.drop_column('answered_by')
 
@@ -58,3 +62,5 @@ def downgrade():
     )
     with op.batch_alter_table('response', table_kwargs=WITHOUT_ROWID) as batch_op:
         batch_op.drop_column('released_value')
+    if sqlite:
+        op.execute('PRAGMA foreign_keys=ON')

@@ -1,7 +1,8 @@
 """The real app on a free port and one Chromium for the whole session.
 
 The app runs as in production: `flask db upgrade`, `flask demo`, then gunicorn,
-with CSRF on and the real lessons, on a fresh SQLite file in a temporary folder.
+with CSRF on and the real lessons, on a fresh SQLite file in a temporary folder; its
+mail goes to an SMTP server of the tests (`mail_server`).
 Without Chromium the browser tests skip, except in CI (`CI` set), where they fail.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from servers import server_env, start_gunicorn, stop_all
+from smtp import SMTPServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -75,6 +77,7 @@ class LiveServer:
     log_path: Path
     process: subprocess.Popen = field(repr=False)
     log_offset: int = 0
+    env: dict[str, str] = field(default_factory=dict, repr=False)  # for `flask` commands
 
     def new_log(self) -> str:
         """Return what the server logged since the last call."""
@@ -84,7 +87,14 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def server(browser_available, tmp_path_factory):
+def mail_server(browser_available):
+    """A real SMTP server on 127.0.0.1 that receives the app's mail; `.inbox` holds it."""
+    with SMTPServer() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def server(browser_available, tmp_path_factory, mail_server):
     """Start the real app (gunicorn, SQLite in a temp dir, demo school) for the session."""
     folder = tmp_path_factory.mktemp("app")
     log_path = folder / "server.log"
@@ -92,6 +102,10 @@ def server(browser_available, tmp_path_factory):
         DATABASE_URL=f"sqlite:///{folder / 'klasgesprek.sqlite'}",
         FLASK_SECRET_KEY=secrets.token_hex(32),
         FLASK_POLL_INTERVAL_MS=str(POLL_INTERVAL_MS),
+        # The test OpenID provider runs on 127.0.0.1 (tests/browser/test_signon.py).
+        FLASK_SIGNON_ALLOW_PRIVATE_ISSUERS="true",
+        FLASK_MAIL_SERVER="127.0.0.1",
+        FLASK_MAIL_PORT=str(mail_server.port),
     )
     flask = [sys.executable, "-m", "flask", "--app", "classroom"]
     with log_path.open("a") as log:
@@ -106,7 +120,7 @@ def server(browser_available, tmp_path_factory):
             started.wait_until_up()
         except AssertionError as error:
             pytest.fail(str(error), pytrace=False)
-        live = LiveServer(url=started.base, log_path=log_path, process=started.process)
+        live = LiveServer(url=started.base, log_path=log_path, process=started.process, env=env)
         live.new_log()
         yield live
     finally:

@@ -1,6 +1,8 @@
 """A coordinator sets up sign-on with a real provider; a teacher signs on and gives a lesson."""
 
 import re
+import subprocess
+import sys
 
 import pytest
 from playwright.sync_api import expect
@@ -8,7 +10,7 @@ from signon_provider import CLIENT_ID, CLIENT_SECRET, start_provider
 
 from classroom.cli import DEMO_PASSWORD
 
-from .conftest import DESKTOP
+from .conftest import DESKTOP, ROOT
 from .helpers import COORDINATOR_EMAIL, TEACHER_EMAIL, Teacher, check_axe, module_with
 
 
@@ -58,10 +60,22 @@ def test_a_teacher_signs_on_with_the_school_account_and_gives_a_lesson(browser, 
     page.fill("#client_secret", CLIENT_SECRET)
     page.fill("#domains", "demo.klasgesprek.nl")
     page.click("form[action='/school/sign-on'] button[type=submit]")
-    expect(page.locator(".signon-state")).to_contain_text("demo.klasgesprek.nl")
+    # The domain waits for approval, with the DNS record that would prove it.
+    pending = page.locator("tr[data-domain='demo.klasgesprek.nl'] .domain-record")
+    expect(pending).to_contain_text("klasgesprek-verification=")
     check_axe(page, "the sign-on settings")
     expect(page.locator("#client_secret")).to_have_value("")
     assert CLIENT_SECRET not in page.content()
+    # The operator approves it.
+    approved = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "classroom", "signon", "approve-domain",
+         "demo.klasgesprek.nl"],
+        cwd=ROOT, env=server.env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert approved.returncode == 0, approved.stderr
+    page.reload()
+    expect(page.locator(".signon-state")).to_contain_text("demo.klasgesprek.nl")
+    expect(page.locator("tr[data-domain='demo.klasgesprek.nl'] .domain-approved")).to_be_visible()
     coordinator.close()
 
     # The teacher types the school address and logs in at the provider.
@@ -76,6 +90,12 @@ def test_a_teacher_signs_on_with_the_school_account_and_gives_a_lesson(browser, 
     page.goto("/auth/login")
     page.fill("#signon-email", TEACHER_EMAIL)
     page.click(".signon-start button[type=submit]")
+    # Before leaving, the page names the provider's host and the school.
+    host = provider.url.removeprefix("http://")
+    expect(page.locator(".signon-destination")).to_contain_text(host)
+    expect(page.locator(".signon-destination")).to_contain_text("Demo College")
+    check_axe(page, "the page before the provider")
+    page.click(".signon-continue")
     expect(page).to_have_url(re.compile(re.escape(provider.url) + r"/interaction/"))
     expect(page.locator("#email")).to_have_value(TEACHER_EMAIL)  # the login hint
     page.click("button[type=submit]")
