@@ -13,7 +13,7 @@ import re
 
 import pytest
 from conftest import Staff, rendered_form, run_info
-from test_anonymity_over_time import csv_fingerprint, fingerprint
+from test_anonymity_over_time import approve_everything, csv_fingerprint, fingerprint
 
 from classroom.coordination.models import SettingChange
 from classroom.extensions import db
@@ -176,18 +176,10 @@ def test_open_texts_changed_back_form_no_batch(app, live_run, student):
     phones = joined(student, code, K)
     teacher.act(run_id, question, "open")
 
-    def approve_everything():
-        with app.app_context():
-            queued = answers.moderation_queue(db.session.get(Question, question)).answers
-        for entry in queued:
-            if entry.moderation == "pending":
-                url = f"/runs/{run_id}/questions/{question}/answers/{entry.id}/approve"
-                assert teacher.client.post(url).status_code == 303
-
     def answer(number, text):
         send(phones[number], code, question, text)
         truth.give(number, text)
-        approve_everything()
+        approve_everything(app, teacher, run_id, question)
         settle(teacher, run_id, question, truth)
 
     for number in range(K):

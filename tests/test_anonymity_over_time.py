@@ -156,6 +156,26 @@ def test_no_view_of_a_run_ever_changes_by_fewer_than_k_answers(
     assert harness.changes_seen["teacher screen"] >= 2
 
 
+def approve_everything(app, teacher, run_id, question):
+    """The most eager teacher: approves whatever reached the queue at once."""
+    with app.app_context():
+        queued = answers.moderation_queue(db.session.get(Question, question)).answers
+    for entry in queued:
+        if entry.moderation == "pending":
+            url = f"/runs/{run_id}/questions/{question}/answers/{entry.id}/approve"
+            assert teacher.client.post(url).status_code == 303
+
+
+def result_pages(teacher, run_id, phone, code):
+    """The pages that show a run's results: projector, teacher screen, summary, a phone."""
+    return {
+        "projector": teacher.client.get(f"/runs/{run_id}/present").text,
+        "teacher": teacher.client.get(f"/runs/{run_id}").text,
+        "summary": teacher.client.get(f"/runs/{run_id}/summary").text,
+        "student": phone.page(code).text,
+    }
+
+
 def test_open_answers_reach_teacher_and_class_in_batches_of_k(app, live_run, student):
     teacher, run_id, code, questions = live_run
     question = questions[TEXT]
@@ -166,25 +186,16 @@ def test_open_answers_reach_teacher_and_class_in_batches_of_k(app, live_run, stu
     teacher.act(run_id, question, "reveal")
     teacher.act(run_id, question, "open")
 
-    def approve_everything():
-        # The most eager teacher: approves whatever reached the queue at once.
-        with app.app_context():
-            queued = answers.moderation_queue(db.session.get(Question, question)).answers
-        for entry in queued:
-            if entry.moderation == "pending":
-                url = f"/runs/{run_id}/questions/{question}/answers/{entry.id}/approve"
-                assert teacher.client.post(url).status_code == 303
-
     for number, phone in enumerate(phones, start=1):
         assert phone.answer(code, question, f"woord{number}").status_code == 303
         harness.answered()
-        approve_everything()
+        approve_everything(app, teacher, run_id, question)
         teacher.act(run_id, question, "reveal")
         harness.look()
         teacher.act(run_id, question, "open")
     assert phones[0].answer(code, question, "anders").status_code == 303
     harness.answered()
-    approve_everything()
+    approve_everything(app, teacher, run_id, question)
     teacher.act(run_id, question, "reveal")
     harness.look()
     assert harness.changes_seen["teacher screen"] == 2  # two batches of k, no single one
@@ -313,12 +324,7 @@ def test_a_sensitive_poll_never_shows_a_one_or_a_two(app, live_run, student):
         assert [o.count for o in result.options] == [None, None, None]
         assert result.total == 8
         assert result.any_hidden and result.correct_percent is None
-    pages = {
-        "projector": teacher.client.get(f"/runs/{run_id}/present").text,
-        "teacher": teacher.client.get(f"/runs/{run_id}").text,
-        "summary": teacher.client.get(f"/runs/{run_id}/summary").text,
-        "student": phones[0].page(code).text,
-    }
+    pages = result_pages(teacher, run_id, phones[0], code)
     for name, page in pages.items():
         bars = re.search(r'<ul class="bars".*?</ul>', page, re.S)[0]
         shown = re.findall(r'<span class="bar-value">(.*?)</span>\s*</li>', bars, re.S)

@@ -22,6 +22,7 @@ from itertools import combinations_with_replacement, permutations, product
 import pytest
 from flask_babel import force_locale, gettext
 from markupsafe import escape
+from test_anonymity_over_time import joined, make_sensitive, result_pages
 
 from classroom.extensions import db
 from classroom.polls import answers
@@ -207,19 +208,11 @@ def test_multiple_choice_hides_small_cells_and_the_empty_ones():
     assert reading([6, 1, 5, 4], SENSITIVE_FLOOR, several=True) == (None,) * 4
 
 
-def make_sensitive(app, question_id):
-    with app.app_context():
-        db.session.get(Question, question_id).sensitive = True
-        db.session.commit()
-
-
 def test_a_sensitive_scale_with_1_3_3_3_3_3_5_shows_no_small_or_empty_cell(app, live_run, student):
     teacher, run_id, code, questions = live_run
     question = questions[SCALE]
     make_sensitive(app, question)
-    phones = [student() for _ in range(7)]
-    for phone in phones:
-        assert phone.join(code).status_code == 302
+    phones = joined(student, code, 7)
     teacher.act(run_id, question, "open")
     for phone, value in zip(phones, ["1", "3", "3", "3", "3", "3", "5"], strict=True):
         assert phone.answer(code, question, value).status_code == 303
@@ -230,12 +223,7 @@ def test_a_sensitive_scale_with_1_3_3_3_3_3_5_shows_no_small_or_empty_cell(app, 
     assert result.total == 7 and result.mean is None
     with app.test_request_context(), force_locale("nl"):
         explanation = str(escape(gettext(EXPLANATION)))
-    pages = {
-        "projector": teacher.client.get(f"/runs/{run_id}/present").text,
-        "teacher": teacher.client.get(f"/runs/{run_id}").text,
-        "summary": teacher.client.get(f"/runs/{run_id}/summary").text,
-        "student": phones[0].page(code).text,
-    }
+    pages = result_pages(teacher, run_id, phones[0], code)
     for name, page in pages.items():
         bars = re.search(r'<ul class="bars".*?</ul>', page, re.S)[0]
         values = re.findall(r'<span class="bar-value">(.*?)</span>\s*</li>', bars, re.S)
