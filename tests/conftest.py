@@ -62,6 +62,16 @@ def app(lessons_dir):
 
 
 @pytest.fixture
+def issuer():
+    """A sign-on issuer on 127.0.0.1 that serves a discovery document and records its requests."""
+    from signon_servers import IssuerServer
+
+    server = IssuerServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

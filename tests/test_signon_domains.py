@@ -26,14 +26,6 @@ DOMAIN = "school-a.test"
 
 
 @pytest.fixture
-def issuer():
-    """An issuer on 127.0.0.1 that serves a discovery document and records its requests."""
-    server = IssuerServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def dns():
     """A DNS server on 127.0.0.1 that the app asks (SIGNON_DNS_NAMESERVER)."""
     server = DnsServer()

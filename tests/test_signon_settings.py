@@ -6,7 +6,6 @@ discovery document, and the tests allow private issuers (conftest).
 
 import pytest
 from conftest import Staff
-from signon_servers import IssuerServer
 
 from classroom.extensions import db
 from classroom.signon.crypto import decrypt
@@ -18,13 +17,6 @@ FORM = {
     "domains": "School-A.test\n@staff.school-a.test",
     "passwords_allowed": "y",
 }
-
-
-@pytest.fixture
-def issuer():
-    server = IssuerServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
