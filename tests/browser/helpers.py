@@ -72,9 +72,15 @@ def check_axe(page: Page, where: str, extra_rules: tuple[str, ...] = ()) -> None
         "resultTypes": ["violations"],
     }
     violations = _axe.run(page, options=options).response["violations"]
+    if violations:
+        # A live page may swap its region while axe walks it (its nodes then read as
+        # colourless); a violation counts only if it is still there a moment later.
+        page.wait_for_timeout(500)
+        again = {v["id"] for v in _axe.run(page, options=options).response["violations"]}
+        violations = [v for v in violations if v["id"] in again]
     report = [
         f"{v['id']} ({v['impact']}): {v['help']} at "
-        + "; ".join(" ".join(n["target"]) for n in v["nodes"])
+        + "; ".join(" ".join(n["target"]) + f" ({n.get('failureSummary', '')})" for n in v["nodes"])
         for v in violations
     ]
     assert report == [], f"axe found violations on {where} ({page.url}):\n" + "\n".join(report)
