@@ -26,6 +26,8 @@ PUBLIC_ENDPOINTS = {
     # The booth's pages: open to a device with a booth session only, else 410 (test_no_phones).
     "booth.index",
     "booth.answer",
+    "booth.turn",
+    "booth.ready",
 }
 
 

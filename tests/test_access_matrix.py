@@ -99,14 +99,17 @@ MATRIX = {
     # Only a device the teacher made the booth gets in; everyone else: 410 (test_no_phones).
     "booth.index": ANY_ANSWER,
     "booth.answer": ANY_ANSWER,
+    "booth.turn": ANY_ANSWER,
+    "booth.ready": ANY_ANSWER,
 }
 # Every route of a run is the owner's only.
 RUN_ENDPOINTS = (
     "detail", "present", "state", "qr_code", "question_action", "step", "end", "delete",
-    "join_limit", "confirm_end", "confirm_delete", "pause", "resume",
+    "join_limit", "confirm_end", "confirm_delete", "pause", "confirm_pause", "resume",
     "start_countdown", "stop_countdown", "companion",
     "moderate", "add_question", "support", "summary", "summary_csv",
     "answer_mode", "tally", "store_tally", "booth_start", "booth_open", "booth_end", "pack",
+    "tally_phase", "store_tally_phase", "tally_sheet",
 )  # fmt: skip
 MATRIX.update({f"polls.{name}": OWN_RUN for name in RUN_ENDPOINTS})
 # The owner reaches them; the made-up answer or saved question id is then refused as unknown.
@@ -176,7 +179,7 @@ def world(app, make_user, make_class, student):
         "user_id": other_teacher_user["id"], "assignment_id": assignment_id, "slug": "sample",
         "token": "not-a-real-invitation", "answer_id": "00000000-0000-0000-0000-000000000000",
         "action": "open", "filename": "css/app.css", "own_slug": own_slugs[0],
-        "saved_id": 999999,
+        "saved_id": 999999, "phase_key": "pre",
     }  # fmt: skip
     spare_modules = {"authoring.delete": own_slugs[1]}
     return clients, values, spare_runs, spare_modules

@@ -5,7 +5,7 @@ from datetime import timedelta
 from conftest import run_info
 
 from classroom.extensions import db
-from classroom.polls import services
+from classroom.polls import flow, services
 from classroom.polls.models import Run
 from classroom.timeutil import as_utc, now_utc
 
@@ -231,12 +231,15 @@ def test_ending_and_deleting_ask_first_and_ending_offers_a_pause(app, live_run):
     assert load_run(app, run_id).is_open  # asking changed nothing
 
 
-def test_ending_offers_no_pause_in_the_last_phase(app, live_run):
+def test_ending_offers_the_pause_in_the_last_phase_too(app, live_run):
+    # At the bell a teacher may stop anywhere: the pause is never taken away.
     teacher, run_id, _code, _questions = live_run
     for _ in range(8):
-        teacher.client.post(f"/runs/{run_id}/flow/next")
+        teacher.client.post(f"/runs/{run_id}/flow/next", data={"go_on": "1"})
+    with app.app_context():
+        assert flow.current_step(db.session.get(Run, run_id)).phase == "post"
     confirm = teacher.client.get(f"/runs/{run_id}/end").text
-    assert f'action="/runs/{run_id}/pause"' not in confirm
+    assert f'action="/runs/{run_id}/pause"' in confirm
     assert f'action="/runs/{run_id}/end"' in confirm
 
 

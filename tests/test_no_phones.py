@@ -326,7 +326,7 @@ def test_the_tally_screen_is_in_english_too(app, teacher):
     run_id = start(teacher, language="en")
     ids = question_ids(app, run_id)
     page = teacher.client.get(f"/runs/{run_id}/questions/{ids['priorities']}/tally").text
-    assert "Type in the counts" in page and "Place 3" in page
+    assert "Count the slips" in page and "Place 3" in page
     response = tally(teacher, run_id, ids["colour"], slips=2, **counts_fields([1, 1, 1]))
     assert "There are more answers than slips." in response.text
 

@@ -61,10 +61,18 @@ class Assignment(db.Model):
     # Deleting the assignment unlinks its runs (the ORM sets their assignment to None).
     runs: Mapped[list[Run]] = relationship(back_populates="assignment")
 
+    @property
+    def paused_run(self) -> Run | None:
+        """The lesson of this assignment that waits for its next session, if any."""
+        return next((run for run in self.runs if run.is_paused), None)
+
     def status(self, today: date) -> str:
-        """'done' once a linked run ended, 'overdue' after the due date, else 'planned'."""
+        """'done' once a linked run ended, 'paused' while one waits for its next session,
+        'overdue' after the due date, else 'planned'."""
         if self.done_at is not None:
             return "done"
+        if self.paused_run is not None:
+            return "paused"
         return "overdue" if self.due_on < today else "planned"
 
 

@@ -176,7 +176,11 @@ def assignments_of(school: School, teacher: User | None = None) -> list[Assignme
     query = (
         db.select(Assignment)
         .where(Assignment.school_id == school.id)
-        .options(db.selectinload(Assignment.school_class), db.selectinload(Assignment.teacher))
+        .options(
+            db.selectinload(Assignment.school_class),
+            db.selectinload(Assignment.teacher),
+            db.selectinload(Assignment.runs),
+        )
     )
     if teacher is not None:
         query = query.where(Assignment.teacher_id == teacher.id)

@@ -45,7 +45,7 @@ LESSON_FIELDS = {
     "duration_note", "values", "goals", "phases", "polls",
 }  # fmt: skip
 OPTIONAL_LESSON_FIELDS = {"duration_note"}
-PHASE_FIELDS = {"key", "title", "minutes", "projector"}
+PHASE_FIELDS = {"key", "title", "minutes", "projector", "session_ends"}
 REQUIRED_PHASE_FIELDS = {"key", "title", "minutes"}
 POLL_FIELDS = {
     "key", "phase", "type", "question", "options", "scale", "correct", "compare_to", "discuss",
@@ -239,6 +239,7 @@ def _check_phases(report: _Reporter, front: LineDict) -> list[str]:
         _text(report, mapping, "title", 80, name)
         # What the projector shows during the phase: short, it must fit the wall.
         _text(report, mapping, "projector", 600, name)
+        _check_session_end(report, mapping, phase is phases[-1], name)
         minutes = mapping.get("minutes")
         if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 0:
             message = _("%(name)s: minutes must be a whole number ≥ 0", name=name)
@@ -255,6 +256,18 @@ def _check_phases(report: _Reporter, front: LineDict) -> list[str]:
         )  # fmt: skip
         report.front(front, "duration", message)
     return keys
+
+
+def _check_session_end(report: _Reporter, mapping: LineDict, last: bool, name: str) -> None:
+    """`session_ends: true` marks the lesson's break into another day; never after the last."""
+    if "session_ends" not in mapping:
+        return
+    if mapping["session_ends"] is not True:
+        message = _("%(name)s: session_ends must be true (or left out)", name=name)
+        report.front(mapping, "session_ends", message)
+    elif last:
+        message = _("%(name)s: the last phase cannot end a session", name=name)
+        report.front(mapping, "session_ends", message)
 
 
 def _check_polls(report: _Reporter, front: LineDict, phase_keys: list[str]) -> None:

@@ -104,6 +104,7 @@ class Phase:
     guide: Section
     polls: tuple[Poll, ...]
     projector: str | None = None  # Markdown the projector shows during the phase
+    session_ends: bool = False  # the lesson breaks here into a next session (another day)
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ def build_text(
             guide=sections[phase["key"]],
             polls=tuple(poll for poll in polls if poll.phase == phase["key"]),
             projector=phase.get("projector"),
+            session_ends=phase.get("session_ends") is True,
         )
         for phase in front["phases"]
     )

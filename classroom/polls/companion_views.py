@@ -2,6 +2,7 @@
 
 from flask import g, render_template
 
+from . import answers
 from .presenting import screen
 from .views import bp, view_model
 
@@ -10,4 +11,9 @@ from .views import bp, view_model
 def companion(run_id: int):
     """What the projector shows now, Next/Previous, answers and the fitting prompt (owner)."""
     context = view_model(g.run)
-    return render_template("polls/companion.html", **screen(g.run, context["results"]), **context)
+    current = context["current"]
+    moderating = current is not None and current.type == "text" and current.status != "ready"
+    queue = answers.moderation_queue(current) if moderating else None
+    return render_template(
+        "polls/companion.html", queue=queue, **screen(g.run, context["results"]), **context
+    )

@@ -2,7 +2,7 @@
 
 import uuid
 
-from flask import abort, flash, g, redirect, render_template
+from flask import abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -26,13 +26,24 @@ def moderate(run_id: int, question_id: int, answer_id: str, decision: str):
     except ValueError:
         abort(404)
     state = "approved" if decision == "approve" else "hidden"
-    if not answers.moderate(question, response_id, state):
+    confirmed = request.form.get("confirm") == "yes"
+    outcome = answers.moderate(question, response_id, state, confirmed=confirmed)
+    if outcome == "unknown":
         abort(404)
+    if outcome == "confirm":
+        return render_error(409, _flagged_needs_confirmation())
     if question.revealed:
         answers.release(question)
     g.run.touch()
     db.session.commit()
     return redirect(back_to(g.run), 303)
+
+
+def _flagged_needs_confirmation() -> str:
+    return _(
+        "This answer was flagged, so it was not approved. Press Approve beside it, read why "
+        "it was flagged and press Approve anyway if the class may see it."
+    )
 
 
 @bp.post("/<int:run_id>/questions")

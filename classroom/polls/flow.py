@@ -1,8 +1,9 @@
 """The guided flow of a run: ground rules, then each phase with its questions, then the end.
 
 The projector shows one step at a time. `Run.step_key` names that step ("rules",
-"phase:<key>", "question:<id>", "end"), so skipping or restoring another
-question never moves the projector.
+"phase:<key>", "question:<id>", "recap:<key>", "end"), so skipping or restoring another
+question never moves the projector. A phase that ends a session (`session_ends` in the
+module) is followed by a recap step: the next session opens with what the class said.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .models import Question, Run
-from .services import close_question, open_question
+from .services import close_booth_round, close_question, open_booth_round, open_question
 
 
 @dataclass(frozen=True)
 class Step:
-    """One screen of the projector: kind is 'rules', 'phase', 'question' or 'end'."""
+    """One screen of the projector: kind is 'rules', 'phase', 'question', 'recap' or 'end'.
+
+    A recap step's phase is the phase whose session it looks back on.
+    """
 
     kind: str
     phase: str | None = None
@@ -24,8 +28,8 @@ class Step:
     @property
     def key(self) -> str:
         """The identity stored in `Run.step_key`."""
-        if self.kind == "phase":
-            return f"phase:{self.phase}"
+        if self.kind in ("phase", "recap"):
+            return f"{self.kind}:{self.phase}"
         if self.kind == "question" and self.question is not None:
             return f"question:{self.question.id}"
         return self.kind
@@ -40,11 +44,15 @@ def phases(run: Run, language: str) -> list[dict]:
 def steps(run: Run) -> list[Step]:
     """All steps of the run in order; skipped questions are left out."""
     result = [Step("rules")]
-    phase_keys = [phase["key"] for phase in phases(run, run.language)]
+    copied = phases(run, run.language)
+    phase_keys = [phase["key"] for phase in copied]
     asked = [q for q in run.questions if q.is_shown_to_class]
-    for key in phase_keys:
+    for position, phase in enumerate(copied):
+        key = phase["key"]
         result.append(Step("phase", phase=key))
         result += [Step("question", phase=key, question=q) for q in asked if q.phase == key]
+        if phase.get("session_ends") and position < len(copied) - 1:
+            result.append(Step("recap", phase=key))
     result += [
         Step("question", phase=q.phase, question=q) for q in asked if q.phase not in phase_keys
     ]
@@ -80,15 +88,30 @@ def phase_left(run: Run) -> bool:
     return any(step.kind == "phase" for step in ahead)
 
 
+def at_session_end(run: Run) -> bool:
+    """Whether the projector is on the last step of a session: Next would start the next."""
+    all_steps = steps(run)
+    index = current_index(run, all_steps)
+    return index + 1 < len(all_steps) and all_steps[index + 1].kind == "recap"
+
+
 def go_to(run: Run, index: int) -> Step:
-    """Move the projector to a step: leaving a question closes it, arriving opens a new one."""
+    """Move the projector to a step: leaving a question closes it, arriving opens a new one.
+
+    In a booth lesson a phase's step is its booth round: arriving opens every ready
+    question of the phase at once, leaving closes them all.
+    """
     all_steps = steps(run)
     index = min(max(index, 0), len(all_steps) - 1)
     before = all_steps[current_index(run, all_steps)]
+    arrived = all_steps[index]
     if before.question is not None and before.question.status == "open":
         close_question(before.question)
-    arrived = all_steps[index]
+    if run.booth_round is not None and arrived.key != before.key:
+        close_booth_round(run)
     run.step_key = arrived.key
+    if arrived.kind == "phase" and arrived.key != before.key:
+        open_booth_round(run, arrived.phase)
     if arrived.question is not None and arrived.question.status == "ready":
         open_question(arrived.question)
     elif arrived.question is not None:

@@ -84,6 +84,17 @@ class StartRunForm(FlaskForm):
 
 
 OWN_QUESTION_TYPES = ("single", "multiple", "scale", "text", "ranking", "estimate")
+# The kinds of question that use each optional field: the form shows only those, and
+# a field of another kind is ignored, errors included (without JavaScript all show).
+FIELD_KINDS = {
+    "options": ("single", "multiple", "ranking"),
+    "correct": ("single", "multiple"),
+    "low": ("scale",),
+    "high": ("scale",),
+    "minimum": ("estimate",),
+    "maximum": ("estimate",),
+    "answer": ("estimate",),
+}
 
 
 class OwnQuestionForm(FlaskForm):
@@ -113,9 +124,17 @@ class OwnQuestionForm(FlaskForm):
         """The non-empty option lines."""
         return [line.strip() for line in (self.options.data or "").splitlines() if line.strip()]
 
+    def kinds_of(self, name: str) -> tuple[str, ...]:
+        """The kinds of question that use this optional field (for the template's groups)."""
+        return FIELD_KINDS[name]
+
     def validate(self, extra_validators=None) -> bool:
-        """Check what the chosen kind of question needs."""
-        if not super().validate(extra_validators):
+        """Check what the chosen kind of question needs, and nothing of other kinds."""
+        valid = super().validate(extra_validators)
+        for name, kinds in FIELD_KINDS.items():
+            if self.type.data not in kinds:
+                self[name].errors = []
+        if not valid and self.errors:
             return False
         kind, options = self.type.data, self.option_list()
         most = MAX_RANKED if kind == "ranking" else 8

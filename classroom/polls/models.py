@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, inspect
@@ -94,7 +94,7 @@ class Run(RunState, db.Model):
     support_offered: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The class k when the run started: a school lowering k later changes no running lesson.
     min_answers: Mapped[int | None]
-    # Devices that joined, and how many may (class size + 2; None: no limit).
+    # Devices that joined in this session, and how many may (class size + 2; None: no limit).
     joined: Mapped[int] = mapped_column(default=0, server_default="0")
     join_limit: Mapped[int | None]
     # The students of the class for this lesson, as the teacher confirmed it at the start
@@ -106,6 +106,11 @@ class Run(RunState, db.Model):
     )
     # Set while a shared device is the booth; a booth's session holds it (see booth_views).
     booth_key: Mapped[str | None] = mapped_column(String(32))
+    # The booth round open now: "<nonce>:<phase key>" while every ready question of that
+    # phase is open at the booth at once; None otherwise (see services.open_booth_round).
+    booth_round: Mapped[str | None] = mapped_column(String(60))
+    # Turns completed at the booth in the latest round (reset when a round opens).
+    booth_turns: Mapped[int] = mapped_column(default=0, server_default="0")
     # Some results were counted by hand (paper slips or hands), as every export says.
     counted_by_hand: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
@@ -114,6 +119,11 @@ class Run(RunState, db.Model):
     expires_at: Mapped[datetime | None]
     # Set while the lesson waits for its next session: no joins, no answers.
     paused_at: Mapped[datetime | None]
+    # The session the lesson is in: each resume starts the next, with its own count of
+    # phones (`joined`); a phone's cookie says in which session it was last counted.
+    session_number: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The day of the next session, as the teacher gave it at the pause.
+    next_session_on: Mapped[date | None]
     # Set when the raw answers were deleted after the retention period.
     purged_at: Mapped[datetime | None]
     # A silent countdown the teacher started for one step of the flow (see polls.countdown).
@@ -239,6 +249,7 @@ class AnswerableQuestion(QuestionWording):
     run_language: str
     run_answer_mode: str
     join_code: str
+    run_session_number: int = 1
 
 
 @dataclass(frozen=True)
@@ -261,6 +272,7 @@ class LiveRun(RunState):
     expires_at: datetime | None
     question: AnswerableQuestion | None  # the open one
     shown_revealed: bool  # the question on the projector has its results revealed
+    session_number: int = 1  # phones are counted per session (see polls.sessions)
 
 
 class Response(db.Model):

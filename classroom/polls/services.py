@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app
@@ -94,6 +94,7 @@ def live_run(code: str) -> LiveRun | None:
         expires_at=row.expires_at,
         question=question,
         shown_revealed=bool(row.shown_revealed),
+        session_number=row.session_number,
     )
 
 
@@ -121,6 +122,7 @@ def _answerable_of(row) -> AnswerableQuestion:
         run_language=row.language,
         run_answer_mode=row.answer_mode,
         join_code=row.join_code,
+        run_session_number=row.session_number,
     )
 
 
@@ -133,7 +135,7 @@ _LIVE_RUN = (
     db.select(
         *(_runs.id, _runs.join_code, _runs.version, _runs.language, _runs.titles),
         *(_runs.support_offered, _runs.support_shown, _runs.answer_mode),
-        *(_runs.ended_at, _runs.paused_at, _runs.expires_at),
+        *(_runs.ended_at, _runs.paused_at, _runs.expires_at, _runs.session_number),
         _open.c.id.label("question_id"),
         _open.c.type.label("question_type"),
         _open.c.status.label("question_status"),
@@ -161,7 +163,7 @@ _ANSWERABLE_QUESTION = (
         _questions.answered_by.label("question_answered_by"),
         _questions.content.label("question_content"),
         *(_runs.id, _runs.language, _runs.join_code, _runs.answer_mode),
-        *(_runs.ended_at, _runs.paused_at, _runs.expires_at),
+        *(_runs.ended_at, _runs.paused_at, _runs.expires_at, _runs.session_number),
     )
     .join_from(Question.__table__, Run.__table__)
     .where(_questions.id == db.bindparam("question_id"), _runs.join_code == db.bindparam("code"))
@@ -193,7 +195,13 @@ def start_run(
         expires_at=started + timedelta(hours=current_app.config["RUN_MAX_HOURS"]),
         phases={
             lang: [
-                {"key": p.key, "title": p.title, "minutes": p.minutes, "projector": p.projector}
+                {
+                    "key": p.key,
+                    "title": p.title,
+                    "minutes": p.minutes,
+                    "projector": p.projector,
+                    "session_ends": p.session_ends,
+                }
                 for p in t.phases
             ]
             for lang, t in module.texts.items()
@@ -253,13 +261,15 @@ def who_is_in(run: Run, counts: dict[int, int]) -> WhoIsIn:
 
     booth = [q for q in run.questions if q.answered_by == "booth" and q.counted_by is None]
     by_hand = [q for q in run.questions if q.counted_by is not None]
-    return WhoIsIn(phones=run.joined, booth=most(booth), by_hand=most(by_hand))
+    # A round's turns count too: a student who left every question but one still took part.
+    at_booth = max(most(booth), run.booth_turns or 0)
+    return WhoIsIn(phones=run.joined, booth=at_booth, by_hand=most(by_hand))
 
 
-def admit(run: Run | LiveRun) -> bool:
-    """Count one more phone in, unless the lesson is full; atomic across workers."""
+def admit(run_id: int) -> bool:
+    """Count one more phone in this session, unless it is full; atomic across workers."""
     # On the session's connection as Core: the ORM's bulk-update bookkeeping cost more.
-    return db.session.connection().execute(_ADMIT, {"run_id": run.id}).rowcount == 1
+    return db.session.connection().execute(_ADMIT, {"run_id": run_id}).rowcount == 1
 
 
 # Built once: every phone that joins runs it.
@@ -326,6 +336,7 @@ def open_question(question: Question) -> None:
     """
     check_path(question)
     run = question.run
+    run.booth_round = None  # one question opened by hand ends a booth round
     for other in run.questions:
         if other.status == "open" and other is not question:
             close_question(other)
@@ -346,6 +357,90 @@ def check_path(question: Question) -> None:
         raise PathRefused("counted")
     if question.answered_by not in (None, mode) and answers.count_answers(question) > 0:
         raise PathRefused(question.answered_by)
+
+
+def open_booth_round(run: Run, phase: str) -> bool:
+    """Open every ready question of a phase at once for the booth: one turn answers them all.
+
+    Only in a lesson answered at the booth, and only questions whose answers may come
+    from the booth (`check_path`). The round's turn counter starts at 0. Return whether
+    a round opened.
+    """
+    if run.answer_mode != "booth" or not run.is_open:
+        return False
+    usable = [q for q in run.questions if q.phase == phase and q.status == "ready"]
+    usable = [q for q in usable if _path_allowed(q)]
+    if not usable:
+        return False
+    for other in run.questions:
+        if other.status == "open":
+            close_question(other)
+    for question in usable:
+        question.answered_by = "booth"
+        question.status = "open"
+        question.revealed = False
+    run.booth_round = f"{secrets.token_hex(8)}:{phase}"
+    run.booth_turns = 0
+    run.touch()
+    return True
+
+
+def _path_allowed(question: Question) -> bool:
+    try:
+        check_path(question)
+    except PathRefused:
+        return False
+    return True
+
+
+def booth_round_phase(run: Run) -> str | None:
+    """The phase whose booth round is open now, or None."""
+    return run.booth_round.partition(":")[2] if run.booth_round else None
+
+
+def booth_round_questions(run: Run) -> list[Question]:
+    """The questions of the open booth round that still take answers from the booth."""
+    phase = booth_round_phase(run)
+    if phase is None:
+        return []
+    return [q for q in run.questions if q.phase == phase and q.takes_answers_from("booth")]
+
+
+def close_booth_round(run: Run) -> None:
+    """Close the booth round: every open question of it closes, its turns stay on show."""
+    phase = booth_round_phase(run)
+    if phase is None:
+        return
+    for question in run.questions:
+        if question.phase == phase and question.status == "open":
+            close_question(question)
+    run.booth_round = None
+    run.touch()
+
+
+def count_booth_turn(run: Run, turn: str) -> bool:
+    """Count one completed turn of the round, if `turn` is the round's next one; atomic.
+
+    A turn id is "<round>:<turns so far>", so it counts once: a double post, or a form
+    from an earlier round, finds the counter moved on and changes nothing.
+    """
+    round_id, _sep, number = turn.rpartition(":")
+    if not round_id or not number.isdigit() or len(number) > 6:
+        return False
+    params = {"run_id": run.id, "round": round_id, "turns": int(number)}
+    return db.session.connection().execute(_COUNT_TURN, params).rowcount == 1
+
+
+# The projector follows the counter: the run's version moves with it.
+_COUNT_TURN = (
+    db.update(Run)
+    .where(
+        Run.id == db.bindparam("run_id"),
+        Run.booth_round == db.bindparam("round"),
+        Run.booth_turns == db.bindparam("turns"),
+    )
+    .values(booth_turns=Run.booth_turns + 1, version=Run.version + 1)
+)
 
 
 def close_question(question: Question) -> None:
@@ -389,7 +484,7 @@ def end_run(run: Run, at=None) -> None:
     run.touch()
 
 
-def pause_run(run: Run) -> None:
+def pause_run(run: Run, next_session_on: date | None = None) -> None:
     """Pause a run until its next session: joins and answers stop, the code is kept.
 
     An open poll closes first. The run ends by itself `RUN_PAUSED_MAX_DAYS` after
@@ -399,6 +494,7 @@ def pause_run(run: Run) -> None:
         if question.status == "open":
             close_question(question)
     run.paused_at = now_utc()
+    run.next_session_on = next_session_on
     run.expires_at = run.paused_at + timedelta(days=current_app.config["RUN_PAUSED_MAX_DAYS"])
     run.touch()
 

@@ -93,7 +93,8 @@ def tally_form(question: Question, language: str, counted_by: str, **kwargs) -> 
             labels[0] = f"1 · {wording['scale'][0]}"
             labels[-1] = f"{SCALE_POINTS} · {wording['scale'][1]}"
         else:
-            labels = list(wording["options"])
+            options = wording["options"]
+            labels = [f"{option_letter(i)} · {option}" for i, option in enumerate(options)]
         names = []
         for index, label in enumerate(labels):
             name = f"count_{index}"
@@ -125,3 +126,85 @@ def tally_form(question: Question, language: str, counted_by: str, **kwargs) -> 
             validators=[DataRequired(), Length(max=20000), _no_control_characters],
         )
     return QuestionTallyForm(**kwargs)
+
+
+# --- one tally page per phase -----------------------------------------------------------
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Types whose counts fit one row of the grid: a count per option (or scale point).
+GRID_TYPES = ("single", "multiple", "scale")
+
+
+def option_letter(index: int) -> str:
+    """The letter of an option, as the projector, the slips and the tally sheet show it."""
+    return LETTERS[index] if 0 <= index < len(LETTERS) else str(index + 1)
+
+
+def cell_labels(question: Question, language: str) -> list[tuple[str, str]]:
+    """Per cell of a grid row: its short mark (A, B… or 1-5) and the words it stands for."""
+    wording = question.text(language)
+    if question.type == "scale":
+        words = [""] * SCALE_POINTS
+        words[0], words[-1] = wording["scale"][0], wording["scale"][1]
+        return [(str(point + 1), words[point]) for point in range(SCALE_POINTS)]
+    return [(option_letter(i), option) for i, option in enumerate(wording["options"])]
+
+
+def _blank_or_whole(form, field) -> None:
+    """A blank box may stay blank (its row is counted later); anything typed is a number."""
+    if (field.data or "").strip():
+        WHOLE_NUMBER(form, field)
+
+
+class PhaseTallyForm(FlaskForm):
+    """Every count of one phase in one form: a number of slips (or hands) and a row per question."""
+
+    rows: dict[int, list[str]]  # question id -> the names of its count fields
+
+    def row_fields(self, question_id: int) -> list:
+        """The count fields of one question's row."""
+        return [self[name] for name in self.rows.get(question_id, [])]
+
+    def filled_rows(self) -> dict[int, list[int]]:
+        """The counts per question of every row that has a number in it (after validation)."""
+        return {
+            question_id: [int(field.data) for field in self.row_fields(question_id)]
+            for question_id in self.rows
+            if any((field.data or "").strip() for field in self.row_fields(question_id))
+        }
+
+    def validate(self, extra_validators=None) -> bool:
+        """Each box holds a whole number; a row is typed in whole or left blank as a whole."""
+        valid = super().validate(extra_validators)
+        for question_id in self.rows:
+            fields = self.row_fields(question_id)
+            blank = [field for field in fields if not (field.data or "").strip()]
+            if blank and len(blank) < len(fields):
+                for field in blank:
+                    field.errors = [
+                        *field.errors,
+                        _l("Type a number in every box of this row, 0 too."),
+                    ]
+                valid = False
+        return valid
+
+
+def phase_tally_form(
+    questions: list[Question], language: str, slips_label, **kwargs
+) -> PhaseTallyForm:
+    """A grid form with a row of count boxes for each question that is counted in it."""
+
+    class GridForm(PhaseTallyForm):
+        pass
+
+    GridForm.slips = StringField(slips_label, validators=[FILLED_IN, WHOLE_NUMBER])
+    rows = {}
+    for question in questions:
+        names = []
+        for index, (mark, _words) in enumerate(cell_labels(question, language)):
+            name = f"q{question.id}_{index}"
+            setattr(GridForm, name, StringField(mark, validators=[_blank_or_whole]))
+            names.append(name)
+        rows[question.id] = names
+    GridForm.rows = rows
+    return GridForm(**kwargs)

@@ -1,9 +1,14 @@
 """Lessons without a device per student: how the class answers, and tallies typed in.
 
-Routes of the `polls` blueprint, so its guard lets only the run's own teacher in.
+A tally is typed in per question, or for a whole phase at once in a grid that
+mirrors the printable tally sheet; either way every count is stored by
+`answers.store_tally`. Routes of the `polls` blueprint, so its guard lets only the
+run's own teacher in.
 """
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from dataclasses import dataclass, field
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -11,9 +16,18 @@ from ..authoring.urls import module_pack_url
 from ..errors import render_error
 from ..extensions import db
 from ..lessons.views import render_pack
-from . import answers, module_text, services
-from .models import Run
-from .tally_forms import AnswerModeForm, answer_mode_choices, tally_form
+from . import answers, flow, module_text, services
+from .models import Question, Run
+from .tally_forms import (
+    GRID_TYPES,
+    AnswerModeForm,
+    TallyForm,
+    answer_mode_choices,
+    cell_labels,
+    option_letter,
+    phase_tally_form,
+    tally_form,
+)
 from .views import bp, question_or_404
 
 TALLY_ERRORS = {
@@ -42,6 +56,68 @@ TALLY_ERRORS = {
         "of answering first."
     ),
 }
+# The same rules in the words of hands up: students present, not slips.
+HANDS_ERRORS = {
+    "empty": lambda: _("There is nothing to store: type the raised hands."),
+    "more_than_slips": lambda: _("There are more raised hands than students present. Count again."),
+    "too_few_ticks": lambda: _(
+        "Every student raised a hand at least once, so the hands together cannot be fewer "
+        "than the students present. Count again."
+    ),
+    "ranking_sums": lambda: _(
+        "Every option has a place for every student: each row and each column must add up "
+        "to the number of students present."
+    ),
+}
+# Why a question's counts do not fit a row of the grid: they are typed on its own page.
+OWN_PAGE = {
+    "ranking": lambda: _(
+        "A ranking gives every item a place: count it item by place on its own page."
+    ),
+    "estimate": lambda: _("Every slip has its own number: type the numbers on its own page."),
+    "text": lambda: _(
+        "Open answers are typed one per line and go to moderation: type them on its own page."
+    ),
+}
+
+
+def tally_error(reason: str, counted_by: str, question: Question) -> str:
+    """What a refused tally says, in the words of its way of answering."""
+    if reason == "slips":
+        if counted_by == "hands":
+            return _(
+                "The number of students present must be from 1 to %(size)d, as many as may "
+                "be in this lesson.",
+                size=answers.max_slips(question),
+            )
+        return _(
+            "The number of slips must be from 1 to %(size)d, as many as may be in this lesson.",
+            size=answers.max_slips(question),
+        )
+    if counted_by == "hands" and reason in HANDS_ERRORS:
+        return HANDS_ERRORS[reason]()
+    return TALLY_ERRORS[reason]()
+
+
+@bp.app_template_global()
+def counted_by_of(question: Question) -> str:
+    """How the question's counts come in, from the lesson's way of answering.
+
+    "hands" in a hands-up lesson where hands up is allowed for it; "hand" (paper
+    slips) otherwise: a sensitive poll or an open answer goes on a slip.
+    """
+    if question.run.answer_mode == "hands" and answers.hands_allowed(question):
+        return "hands"
+    return "hand"
+
+
+@bp.app_template_global()
+def lettered(run: Run) -> bool:
+    """Whether the projector letters the options: in lessons answered on paper or by hands."""
+    return run.answer_mode in ("paper", "hands")
+
+
+bp.add_app_template_global(option_letter, "option_letter")
 
 
 @bp.app_template_global()
@@ -96,6 +172,11 @@ def _counted_by() -> str:
     return "hands" if request.args.get("by") == "hands" else "hand"
 
 
+def _origin() -> str | None:
+    """The compact screen posts its hands-up count here and gets it back afterwards."""
+    return "companion" if request.args.get("from") == "companion" else None
+
+
 def _tally_page(question, form, counted_by: str, status: int = 200):
     return render_template(
         "polls/tally.html",
@@ -104,6 +185,7 @@ def _tally_page(question, form, counted_by: str, status: int = 200):
         wording=question.text(g.run.language),
         form=form,
         counted_by=counted_by,
+        origin=_origin(),
         max_slips=answers.max_slips(question),
         k=answers.min_answers(g.run),
     ), status
@@ -122,6 +204,17 @@ def _refused(question, counted_by: str):
     return None
 
 
+@bp.app_template_global()
+def hands_tally_form(question: Question) -> TallyForm:
+    """The empty hands-up count of a question, for the +1 buttons of the compact screen."""
+    form = tally_form(question, g.run.language, "hands", formdata=None)
+    for box in form.count_fields():
+        box.data = "0"  # counting starts at nothing; +1 or typing goes from there
+    if g.run.class_size:
+        form.slips.data = str(g.run.class_size)  # the size confirmed at the start
+    return form
+
+
 @bp.get("/<int:run_id>/questions/<int:question_id>/tally")
 def tally(run_id: int, question_id: int):
     """The tally screen: type in the counts of the paper slips or raised hands."""
@@ -131,6 +224,21 @@ def tally(run_id: int, question_id: int):
         return refused
     form = tally_form(question, g.run.language, counted_by, formdata=None)
     return _tally_page(question, form, counted_by)
+
+
+def stored_message(stored: int, counted_by: str) -> str:
+    """What the teacher reads once counts are stored, in the words of the way of answering."""
+    if counted_by == "hands":
+        return ngettext(
+            "%(num)d raised hand stored, marked as hands up.",
+            "%(num)d raised hands stored, marked as hands up.",
+            stored,
+        )
+    return ngettext(
+        "%(num)d answer stored from the slips, counted by hand.",
+        "%(num)d answers stored from the slips, counted by hand.",
+        stored,
+    )
 
 
 @bp.post("/<int:run_id>/questions/<int:question_id>/tally")
@@ -145,7 +253,7 @@ def store_tally(run_id: int, question_id: int):
         flash(_("Check the boxes marked below. Nothing was stored."), "error")
         return _tally_page(question, form, counted_by, 400)
     data = {}
-    if question.type in ("single", "multiple", "scale"):
+    if question.type in GRID_TYPES:
         data["counts"] = form.counts()
     elif question.type == "ranking":
         data["places"] = form.places()
@@ -158,13 +266,7 @@ def store_tally(run_id: int, question_id: int):
     except answers.TallyError as error:
         db.session.rollback()
         status = 409 if error.reason in ("answered", "hands", "mode") else 400
-        if error.reason == "slips":
-            message = _(
-                "The number of slips must be from 1 to %(size)d, as many as may be in this lesson.",
-                size=answers.max_slips(question),
-            )
-        else:
-            message = TALLY_ERRORS[error.reason]()
+        message = tally_error(error.reason, counted_by, question)
         flash(message + " " + _("Nothing was stored."), "error")
         question = question_or_404(question_id)
         return _tally_page(question, form, counted_by, status)
@@ -172,10 +274,163 @@ def store_tally(run_id: int, question_id: int):
         # Counted from the slips: there is nothing left to open.
         question.status = "closed"
     db.session.commit()
-    message = ngettext(
-        "%(num)d answer stored, counted by hand.",
-        "%(num)d answers stored, counted by hand.",
-        stored,
-    )
-    flash(message, "success")
+    flash(stored_message(stored, counted_by), "success")
+    if _origin() == "companion":
+        return redirect(url_for("polls.companion", run_id=run_id), 303)
     return redirect(url_for("polls.detail", run_id=run_id) + f"#question-{question_id}", 303)
+
+
+# --- one tally page per phase -----------------------------------------------------------
+
+
+@dataclass
+class GridRow:
+    """One question of a phase's grid; `state` says whether it has boxes and why not."""
+
+    question: Question
+    number: int  # its number on the slip of the phase
+    state: str  # "count", "stored", "skipped" or "own_page"
+    counted_by: str
+    cells: list[tuple[str, str]] = field(default_factory=list)
+    why: str = ""
+
+
+@bp.app_template_global()
+def tally_phases(run: Run) -> list[dict]:
+    """The run's phases that have questions, each with the key and title the grid needs."""
+    keys = {q.phase for q in run.questions}
+    return [phase for phase in flow.phases(run, run.language) if phase["key"] in keys]
+
+
+def _phase_or_404(phase_key: str) -> dict:
+    phase = next((p for p in tally_phases(g.run) if p["key"] == phase_key), None)
+    if phase is None:
+        abort(404)
+    return phase
+
+
+def grid_rows(run: Run, phase_key: str, counts: dict[int, int]) -> list[GridRow]:
+    """The phase's questions in slip order, with their boxes or why they have none."""
+    rows = []
+    questions = [q for q in run.questions if q.phase == phase_key]
+    for number, question in enumerate(questions, start=1):
+        row = GridRow(question, number, "count", counted_by_of(question))
+        if question.status == "skipped":
+            row.state, row.why = "skipped", _("Skipped in this lesson.")
+        elif counts.get(question.id, 0) > 0:
+            row.state = "stored"
+            row.why = ngettext(
+                "%(num)d answer stored.", "%(num)d answers stored.", counts[question.id]
+            )
+        elif question.type not in GRID_TYPES:
+            row.state, row.why = "own_page", OWN_PAGE[question.type]()
+        if question.type in GRID_TYPES:
+            row.cells = cell_labels(question, run.language)
+        rows.append(row)
+    return rows
+
+
+def _grid_refused():
+    if not g.run.is_open:
+        return render_error(409, _("This lesson has ended."))
+    if g.run.answer_mode not in ("paper", "hands"):
+        return render_error(409, TALLY_ERRORS["mode"]())
+    return None
+
+
+def _grid_form(rows: list[GridRow], **kwargs):
+    counting = [row.question for row in rows if row.state == "count"]
+    label = _("Students present") if g.run.answer_mode == "hands" else _("Number of slips")
+    return phase_tally_form(counting, g.run.language, label, **kwargs)
+
+
+def _grid_page(phase: dict, rows, form, status: int = 200, row_errors=None):
+    return render_template(
+        "polls/tally_phase.html",
+        run=g.run,
+        phase=phase,
+        rows=rows,
+        form=form,
+        row_errors=row_errors or {},
+        hands=g.run.answer_mode == "hands",
+        max_slips=answers.max_slips(rows[0].question),
+        k=answers.min_answers(g.run),
+    ), status
+
+
+@bp.get("/<int:run_id>/phases/<phase_key>/tally")
+def tally_phase(run_id: int, phase_key: str):
+    """One page for every count of a phase: a row per question, a box per option."""
+    phase = _phase_or_404(phase_key)
+    if (refused := _grid_refused()) is not None:
+        return refused
+    rows = grid_rows(g.run, phase_key, answers.count_answers_per_question(g.run))
+    return _grid_page(phase, rows, _grid_form(rows, formdata=None))
+
+
+@bp.post("/<int:run_id>/phases/<phase_key>/tally")
+def store_tally_phase(run_id: int, phase_key: str):
+    """Store every typed row of the grid, each as the per-question tally does; all or nothing."""
+    phase = _phase_or_404(phase_key)
+    if (refused := _grid_refused()) is not None:
+        return refused
+    rows = grid_rows(g.run, phase_key, answers.count_answers_per_question(g.run))
+    form = _grid_form(rows)
+    if not form.validate_on_submit():
+        return _grid_refusal(phase, rows, form, 400)
+    filled = form.filled_rows()
+    if not filled:
+        return _grid_refusal(phase, rows, form, 400, {None: _grid_empty_message()})
+    slips = int(form.slips.data)
+    row_errors, status, stored = {}, 400, 0
+    for row in rows:
+        if row.question.id not in filled:
+            continue
+        try:
+            stored += answers.store_tally(
+                row.question, row.counted_by, slips, counts=filled[row.question.id]
+            )
+        except answers.TallyError as error:
+            if error.reason in ("answered", "hands", "mode"):
+                status = 409
+            message = tally_error(error.reason, row.counted_by, row.question)
+            if error.reason == "slips":
+                form.slips.errors = [message]
+            else:
+                row_errors[row.question.id] = message
+    if row_errors or form.slips.errors:
+        db.session.rollback()
+        rows = grid_rows(g.run, phase_key, answers.count_answers_per_question(g.run))
+        return _grid_refusal(phase, rows, form, status, row_errors)
+    for row in rows:
+        if row.question.id in filled and row.question.status == "ready":
+            row.question.status = "closed"  # counted: there is nothing left to open
+    db.session.commit()
+    flash(stored_message(stored, "hands" if g.run.answer_mode == "hands" else "hand"), "success")
+    return redirect(url_for("polls.tally_phase", run_id=run_id, phase_key=phase_key), 303)
+
+
+def _grid_empty_message() -> str:
+    if g.run.answer_mode == "hands":
+        return HANDS_ERRORS["empty"]()
+    return TALLY_ERRORS["empty"]()
+
+
+def _grid_refusal(phase, rows, form, status: int, row_errors=None):
+    flash(_("Check the boxes marked below. Nothing was stored."), "error")
+    return _grid_page(phase, rows, form, status, row_errors)
+
+
+@bp.get("/<int:run_id>/phases/<phase_key>/tally-sheet")
+def tally_sheet(run_id: int, phase_key: str):
+    """The printable tally sheet of a phase: the grid's rows and letters with boxes for marks."""
+    phase = _phase_or_404(phase_key)
+    rows = grid_rows(g.run, phase_key, answers.count_answers_per_question(g.run))
+    return render_template(
+        "polls/tally_sheet.html",
+        run=g.run,
+        phase=phase,
+        rows=rows,
+        hands=g.run.answer_mode == "hands",
+        columns=max((len(row.cells) for row in rows), default=0),
+    )

@@ -7,7 +7,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
     jsonify,
@@ -29,7 +28,7 @@ from ..coordination.services import assignment_for_teacher
 from ..errors import render_error
 from ..extensions import db
 from ..lessons.content import get_library
-from . import answers, flow, join_tickets, module_text, saved_questions, services
+from . import answers, flow, join_tickets, module_text, saved_questions, services, sessions
 from .forms import JoinLimitForm, OwnQuestionForm, StartRunForm, teachable_classes
 from .models import Question, Run
 from .presenting import screen
@@ -109,6 +108,12 @@ def start_run_form(slug: str, language: str) -> StartRunForm:
     return form
 
 
+@bp.app_template_global()
+def paused_lessons(slug: str) -> list[Run]:
+    """The current teacher's paused lessons of a module, for its page."""
+    return sessions.paused_runs(current_user, slug)
+
+
 @bp.get("/")
 def index():
     """List the current teacher's runs, newest first."""
@@ -146,6 +151,11 @@ def create():
         assignment = _own_assignment(form.assignment.data, module.slug, school_class.id)
         if assignment is None:
             return render_error(400, _("This assignment is not yours or is for another class."))
+    paused = sessions.paused_runs(current_user, module.slug, school_class.id)
+    if paused and "second_lesson" not in request.form:
+        return render_template(
+            "polls/confirm_second_lesson.html", paused=paused[0], action_form=EmptyForm()
+        ), 409
     run = services.start_run(module, school_class, current_user, form.language.data, class_size)
     run.assignment = assignment
     run.answer_mode = form.answer_mode.data or "devices"
@@ -198,6 +208,7 @@ def view_model(run: Run) -> dict:
         "guide": module_text.guide(run, step.phase),
         "ground_rules": get_library().ground_rules.get(language),
         "current": step.question,
+        "recap": sessions.recap_questions(run, step.phase) if step.kind == "recap" else [],
         "k": answers.min_answers(run),
         "class_size": run.class_size,
         "who_is_in": services.who_is_in(run, counts),
@@ -246,7 +257,7 @@ def present(run_id: int):
     current = context["current"]
     cloud = []
     if current is not None and current.type == "text":
-        cloud = answers.word_cloud(context["results"].get(current.id))
+        cloud = answers.word_cloud(context["results"].get(current.id), current)
     return render_template("polls/present.html", cloud=cloud, **screen(g.run), **context)
 
 
@@ -340,25 +351,18 @@ def join_limit(run_id: int):
 
 @bp.post("/<int:run_id>/flow/<any(next, previous):direction>")
 def step(run_id: int, direction: str):
-    """Move the projector one step forward or back in the guided flow."""
+    """Move the projector one step forward or back in the guided flow.
+
+    Next on the last step of a session first asks whether to pause until the next one.
+    """
     if (refused := _open_run_or_409()) is not None:
         return refused
+    if direction == "next" and "go_on" not in request.form and flow.at_session_end(g.run):
+        where = request.args.get("from", "")
+        return redirect(url_for("polls.confirm_pause", run_id=g.run.id, **{"from": where}), 303)
     flow.move(g.run, 1 if direction == "next" else -1)
     db.session.commit()
     return redirect(back_to(g.run), 303)
-
-
-@bp.get("/<int:run_id>/end")
-def confirm_end(run_id: int):
-    """Ask before ending the run; offer a pause when the module has a phase left."""
-    if g.run.is_ended:
-        return redirect(url_for("polls.summary", run_id=g.run.id), 303)
-    return render_template(
-        "polls/confirm_end.html",
-        run=g.run,
-        phase_left=flow.phase_left(g.run),
-        action_form=EmptyForm(),
-    )
 
 
 @bp.post("/<int:run_id>/end")
@@ -369,36 +373,6 @@ def end(run_id: int):
         db.session.commit()
         flash(_("The lesson has ended. The join code no longer works."), "info")
     return redirect(url_for("polls.summary", run_id=g.run.id), 303)
-
-
-@bp.post("/<int:run_id>/pause")
-def pause(run_id: int):
-    """Pause the open run until the next session: the code stops taking joins and answers."""
-    if (refused := _open_run_or_409()) is not None:
-        return refused
-    services.pause_run(g.run)
-    db.session.commit()
-    days = current_app.config["RUN_PAUSED_MAX_DAYS"]
-    flash(
-        _(
-            "The lesson is paused. Resume it in the next lesson; it ends by itself "
-            "after %(days)d days.",
-            days=days,
-        ),
-        "info",
-    )
-    return redirect(url_for("polls.detail", run_id=g.run.id), 303)
-
-
-@bp.post("/<int:run_id>/resume")
-def resume(run_id: int):
-    """Resume a paused run: the same code works again, the results carry on."""
-    if not g.run.is_paused:
-        return render_error(409, _("Only a paused lesson can be resumed."))
-    services.resume_run(g.run)
-    db.session.commit()
-    flash(_("The lesson goes on. Students join with the same code."), "success")
-    return redirect(url_for("polls.detail", run_id=g.run.id), 303)
 
 
 @bp.get("/<int:run_id>/delete")
@@ -430,5 +404,6 @@ from . import (  # noqa: E402, F401  (more routes of this blueprint)
     companion_views,
     countdown_views,
     discussion_views,
+    session_views,
     tally_views,
 )

@@ -1,8 +1,17 @@
 """The coordinator's reports. Everything is fetched through the coordinator's own school."""
 
 from datetime import date
+from html import unescape
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    get_template_attribute,
+    render_template,
+    request,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -77,6 +86,12 @@ def index():
     )
 
 
+def _status_label(status: str) -> str:
+    """A cell's status in the export's language, worded by the overview page's own macro."""
+    label_of = get_template_attribute("coordination/_status.html", "status_label")
+    return unescape(str(label_of(status))).strip()
+
+
 @bp.get("/overview.csv")
 def overview_csv():
     """The overview as CSV: one row per class and module."""
@@ -84,8 +99,8 @@ def overview_csv():
     titles = _titles()
     cells = services.overview(g.school, classes, list(titles), _today())
     rows = [
-        [c.name, c.level, c.year, slug, titles[slug], cell.status, cell.due_on or "", cell.runs,
-         cell.hand_counted]
+        [c.name, c.level, c.year, slug, titles[slug], _status_label(cell.status),
+         cell.due_on or "", cell.runs, cell.hand_counted]
         for c in classes
         for slug in titles
         if (cell := cells[(c.id, slug)]).status

@@ -36,3 +36,21 @@ def remember_browser() -> None:
     """Give this browser a random id in its cookie, if it has none (README, Join codes)."""
     if "browser" not in session:
         session["browser"] = secrets.token_urlsafe(12)
+
+
+def counted_session(run_id: int) -> int | None:
+    """The session of the run in which this browser was last counted in (None: never).
+
+    A browser that joined before sessions were counted was counted in the first.
+    """
+    if device_token(run_id) is None:
+        return None
+    return session.get("sessions", {}).get(str(run_id), 1)
+
+
+def count_in(run_id: int, session_number: int) -> None:
+    """Remember that this browser was counted in this session of the run."""
+    counted = dict(session.get("sessions", {}))
+    counted.pop(str(run_id), None)
+    counted[str(run_id)] = session_number
+    session["sessions"] = dict(list(counted.items())[-MAX_RUNS_REMEMBERED:])

@@ -172,10 +172,8 @@ def join_link(code: str):
     if not isinstance(found, LiveRun):
         return found
     run_id, join_code, language = found.id, found.join_code, found.language
-    if tokens.device_token(run_id) is None:
-        if not services.admit(found):
-            return render_error(403, _("This lesson is full. Ask your teacher."))
-        db.session.commit()
+    if not _counted_in(run_id, found.session_number):
+        return render_error(403, _("This lesson is full. Ask your teacher."))
     tokens.join(run_id)
     # A student who has not chosen a language gets the lesson's; the switch stays theirs.
     session.setdefault("language", language)
@@ -183,6 +181,21 @@ def join_link(code: str):
     # else the live page would write the cookie again just to add it.
     generate_csrf()
     return redirect(url_for("student.live", code=join_code))
+
+
+def _counted_in(run_id: int, session_number: int) -> bool:
+    """Count this browser in the run's session, once; False when the session is full.
+
+    Each session counts its own phones: a phone of an earlier session is counted again
+    when it comes back, and never twice in one session.
+    """
+    if tokens.counted_session(run_id) == session_number:
+        return True
+    if not services.admit(run_id):
+        return False
+    db.session.commit()
+    tokens.count_in(run_id, session_number)
+    return True
 
 
 def _joined_run(code: str) -> Run | ResponseReturnValue:
@@ -196,6 +209,8 @@ def _joined_run(code: str) -> Run | ResponseReturnValue:
         return run
     if not run.is_open:
         return _run_for_code(code)  # the paused or the ended page
+    if not _counted_in(run.id, run.session_number):
+        return render_error(403, _("This lesson is full. Ask your teacher."))
     return run
 
 
@@ -229,6 +244,8 @@ def live(code: str):
         return redirect(url_for("student.join_link", code=code))
     if not (state.is_open or state.is_paused):
         return _run_for_code(code)
+    if state.is_open and tokens.counted_session(state.id) != state.session_number:
+        return redirect(url_for("student.join_link", code=code))  # back in a next session
     page = _shared_live_page_of(state)
     if page is not None:
         return page
@@ -279,7 +296,7 @@ def _render_live(question_form=None, status: int = 200):
                 # Compared on this phone's own request; nothing is stored per student.
                 context.update(own_verdict=own_verdict(shown, answers.answer_of(shown, g.token)))
             if shown.type == "text":
-                context.update(cloud=answers.word_cloud(released))
+                context.update(cloud=answers.word_cloud(released, shown))
     return render_template("student/live.html", **context), status
 
 
@@ -399,6 +416,8 @@ def live_answer(code: str, question_id: int):
     g.token = tokens.device_token(question.run_id)
     if g.token is None:
         return redirect(url_for("student.join_link", code=code))
+    if not _counted_in(question.run_id, question.run_session_number):
+        return render_error(403, _("This lesson is full. Ask your teacher."))
     if not question.takes_answers_from("devices"):
         # Back on the live page (not an error page), so the phone keeps following.
         flash(_("This poll is closed. Your answer was not saved."), "error")

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import func
 
 from ...extensions import db
+from .. import words
 from ..models import Question, Response
+
+# What `moderate` did: "done", "unknown" (no such answer) or "confirm" (a flagged
+# answer's approval came without the teacher's second step; nothing changed).
+Outcome = Literal["done", "unknown", "confirm"]
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,13 @@ class QueuedAnswer:
     moderation: str
     flagged: bool
     batch: int
+    # Why it is flagged (a flagged answer only; None when no list matches it any more).
+    flag: words.Flag | None = None
+
+    @property
+    def may_be_disclosure(self) -> bool:
+        """Whether a word in it may tell of self-harm, abuse or someone being hurt."""
+        return self.flag is not None and self.flag.kind == "distress"
 
 
 @dataclass(frozen=True)
@@ -46,15 +59,28 @@ def moderation_queue(question: Question) -> Queue:
         .select_from(Response)
         .where(Response.question_id == question.id, Response.batch.is_(None))
     )
-    return Queue([QueuedAnswer(*row) for row in rows], waiting)
+    school_words = question.run.school.flag_words
+    queued = [
+        QueuedAnswer(*row, flag=words.flag_of(row.text, school_words) if row.flagged else None)
+        for row in rows
+    ]
+    return Queue(queued, waiting)
 
 
-def moderate(question: Question, response_id: uuid.UUID, decision: str) -> bool:
-    """Approve or hide one batched open answer; False if there is no such answer."""
+def moderate(
+    question: Question, response_id: uuid.UUID, decision: str, *, confirmed: bool = False
+) -> Outcome:
+    """Approve or hide one batched open answer.
+
+    A flagged answer is approved only with `confirmed`: the teacher read why it was
+    flagged and chose to approve it anyway, never in one tap or key.
+    """
     if decision not in ("approved", "hidden") or question.type != "text":
-        return False
+        return "unknown"
     response = db.session.get(Response, response_id)
     if response is None or response.question_id != question.id or response.batch is None:
-        return False
+        return "unknown"
+    if decision == "approved" and response.flagged and not confirmed:
+        return "confirm"
     response.moderation = decision
-    return True
+    return "done"

@@ -139,9 +139,20 @@ def _shuffled(result: Results) -> Results:
     return Results(total=result.total, options=result.options, texts=tuple(texts))
 
 
-def word_cloud(result: Results | None) -> list[tuple[str, int, int]]:
-    """Word counts (word, count, size) of a release's approved answers."""
-    return words.word_counts(list(result.texts)) if result is not None else []
+def word_cloud(
+    result: Results | None, question: Question | None = None
+) -> list[tuple[str, int, int]]:
+    """Word counts (word, count, size) of a release's approved answers.
+
+    Only a question that asks for one word splits answers into words (`words.word_counts`);
+    without the question the answers are taken to be words.
+    """
+    if result is None:
+        return []
+    one_word = question is None or words.asks_for_one_word(
+        wording["question"] for wording in question.content.values()
+    )
+    return words.word_counts(list(result.texts), one_word=one_word)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,23 @@
   let version = root.dataset.version;
   let etag = null;
 
+  // A page loads the script of a question type only where that type is; a swapped-in
+  // page may need one this page did not load (scripts inside a parsed page never run).
+  function loadScriptsOf(page) {
+    const loaded = new Set(
+      Array.from(document.querySelectorAll("script[src]")).map(function (script) {
+        return script.getAttribute("src");
+      }),
+    );
+    page.querySelectorAll("script[src]").forEach(function (wanted) {
+      const src = wanted.getAttribute("src");
+      if (loaded.has(src)) return;
+      const script = document.createElement("script");
+      script.src = src;
+      document.body.appendChild(script);
+    });
+  }
+
   async function swapPage() {
     const response = await fetch(liveUrl, { cache: "no-store" });
     if (!response.ok) {
@@ -35,6 +52,7 @@
     }
     const focused = document.activeElement && document.activeElement.id;
     current.replaceWith(document.adoptNode(fresh));
+    loadScriptsOf(page);
     // Messages such as "Your answer has been saved" were about the page before.
     document.querySelectorAll(".flashes").forEach(function (flashes) {
       flashes.remove();

@@ -1,5 +1,7 @@
 // The own-question form shows only the fields of the chosen kind of question; without
-// JavaScript every field shows and the server ignores those of other kinds.
+// JavaScript every field shows, named with its kinds, and the server ignores those of
+// other kinds. After a refused question the error summary at the top takes the focus,
+// and its links take the focus to the field.
 (function () {
   "use strict";
   function update() {
@@ -14,4 +16,16 @@
   });
   update();
   new MutationObserver(update).observe(document.body, { childList: true, subtree: true });
+
+  const summary = document.getElementById("error-summary");
+  if (!summary) return;
+  summary.focus();
+  summary.addEventListener("click", function (event) {
+    const link = event.target.closest("a[href^='#']");
+    const field = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    event.preventDefault();
+    field.scrollIntoView({ block: "center" });
+    field.focus();
+  });
 })();
