@@ -159,7 +159,12 @@ def test_a_turn_answers_every_question_of_the_round_under_its_own_pseudonyms(app
     assert len(pseudonyms) == 3 and len(set(pseudonyms)) == 3
     # The teacher and the class see the turns: in the round and in who is in.
     assert "2 van de 30 zijn geweest" in teacher.client.get(f"/runs/{run_id}/present").text
-    assert "2 in het stemhokje" in teacher.client.get(f"/runs/{run_id}").text
+    screen = teacher.client.get(f"/runs/{run_id}").text
+    assert "2 in het stemhokje" in screen
+    # Not per question while the round is open: one turn left out "home-pre", and the
+    # teacher, who sees who stands at the booth, must not learn which question that was.
+    assert "antwoorden worden geteld als de ronde bij het stemhokje sluit" in screen
+    assert not re.search(r">\s*1\s*</span>\s*antwoorden", screen)
 
 
 def test_a_turn_counts_once_whatever_is_posted_twice(app, teacher):

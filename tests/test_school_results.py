@@ -226,7 +226,7 @@ def test_no_route_of_school_a_shows_anything_to_school_b(
     values = {
         "class_id": a_class_id, "user_id": a_teacher_id, "assignment_id": a_assignment,
         "run_id": run_id, "question_id": a_question, "slug": "sample", "action": "open",
-        "answer_id": "00000000-0000-0000-0000-000000000000", "saved_id": 1,
+        "answer_id": "00000000-0000-0000-0000-000000000000", "saved_id": 1, "phase_key": "pre",
     }  # fmt: skip
     checked = 0
     for rule in app.url_map.iter_rules():

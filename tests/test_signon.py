@@ -314,7 +314,7 @@ def test_an_uninvited_teacher_is_refused(app, provider, school_a):
     assert response.status_code == 403
     assert "Ask your coordinator to invite you" in error_text(response)
     dutch = Browser(app, provider, language="nl").sign_on("new@school-a.test")
-    assert "Vraag uw coördinator om u uit te nodigen" in error_text(dutch)
+    assert "Vraag je coördinator om je uit te nodigen" in error_text(dutch)
     assert not logged_in(browser)
     with app.app_context():
         assert db.session.scalar(db.select(User).where(User.email == "new@school-a.test")) is None
@@ -403,7 +403,7 @@ def test_a_school_without_sign_on(app, provider, make_user):
 
 def test_the_login_page_offers_sign_on_without_listing_schools(app, school_a):
     page = app.test_client().get("/auth/login").text
-    assert "Inloggen met uw schoolaccount" in page
+    assert "Inloggen met je schoolaccount" in page
     assert "School A" not in page and "school-a.test" not in page
 
 
@@ -449,7 +449,7 @@ def test_a_school_can_allow_sign_on_only(app, provider, school_a, make_user):
     configure(app, school_a, provider.url, passwords_allowed=False)
     refused = Staff(app.test_client(), teacher.user).login()
     assert refused.status_code == 403
-    assert "alleen in met uw schoolaccount" in refused.text
+    assert "alleen in met je schoolaccount" in refused.text
     assert coordinator.login().status_code == 302  # coordinators keep their password
     browser = Browser(app, provider)
     assert browser.sign_on("teacher@school-a.test").status_code == 303
