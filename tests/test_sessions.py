@@ -108,6 +108,8 @@ def test_pause_keeps_the_day_of_the_next_session_for_dashboard_and_coordinator(
     staff = Staff(app.test_client(), coordinator)
     staff.login()
     assert f"gepauzeerd, volgende sessie op {shown}" in staff.client.get("/school/assignments").text
+    overview = staff.client.get("/school/").text
+    assert "gepauzeerd" in overview and "loopt nu" not in overview
 
 
 @pytest.mark.parametrize(

@@ -493,6 +493,7 @@ def pause_run(run: Run, next_session_on: date | None = None) -> None:
     for question in run.questions:
         if question.status == "open":
             close_question(question)
+    run.booth_round = None
     run.paused_at = now_utc()
     run.next_session_on = next_session_on
     run.expires_at = run.paused_at + timedelta(days=current_app.config["RUN_PAUSED_MAX_DAYS"])

@@ -27,7 +27,7 @@ def runs_this_year(school: School, today: date) -> list[Run]:
 class Cell:
     """The state of one module for one class in the overview."""
 
-    status: str  # planned | overdue | done | own-choice | running | ""
+    status: str  # planned | overdue | done | paused | own-choice | running | ""
     due_on: date | None = None
     runs: int = 0
     # Runs with results counted by hand (paper slips or hands up).
@@ -51,7 +51,7 @@ def _cell(school_class, slug, runs, assignments, today) -> Cell:
     if planned:
         latest = max(planned, key=lambda a: (a.done_at is None, a.due_on))
         status = latest.status(today)
-        if status != "done" and any(not r.is_ended for r in own):
+        if status not in ("done", "paused") and any(not r.is_ended for r in own):
             status = "running"
         return Cell(status, latest.due_on, len(own), _by_hand(own))
     if own:
