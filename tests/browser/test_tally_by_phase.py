@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from .conftest import PHONE
 from .helpers import LANGUAGES, Teacher, check_axe, text
 from .test_no_phones import start_jihad
+from .test_projector_fit import check_fits
 
 
 def stored_values(server, run_id: int) -> dict[int, int]:
@@ -99,6 +100,7 @@ def test_a_paper_lesson_tallied_in_one_grid(new_context, server, language):
     expect(bars.locator(".option-letter").first).to_have_text("A")
     expect(bars.locator(".bar").first).to_contain_text("(7)")
     check_axe(projector, "the projector with results counted in a grid")
+    check_fits(projector, "the projector with lettered results")
 
 
 def test_hands_counted_with_plus_one_on_a_phone(new_context, server):
