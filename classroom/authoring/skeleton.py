@@ -63,7 +63,9 @@ WORDS: dict[str, dict[str, Any]] = {
                     "Wat je leest en klaarzet; hang de gespreksregels op (zie hieronder).\n\n"
                     "- **Telefoons**: alleen voor de peilingen, daarna weer weg.\n"
                     "- **Laptops**: laat de korte link groot zien.\n"
-                    "- **Eén gedeeld apparaat**: een stemhokje, één leerling tegelijk.\n"
+                    "- **Eén gedeeld apparaat**: ‘Voorgesprek’: 4 peilingen, 24 min; "
+                    "‘Nagesprek’: 5 peilingen, 28 min. Een stemhokje, één leerling tegelijk; "
+                    "de ronde blijft open zolang de fase op het scherm staat.\n"
                     "- **Papier**: de antwoordstrookjes van de printpagina, een doos, turven.\n"
                     "- **Handen omhoog**: alleen voor vragen die niet gevoelig zijn; niet anoniem."
                 ),
@@ -144,7 +146,9 @@ WORDS: dict[str, dict[str, Any]] = {
                     "What to read and set up; put up the ground rules (see below).\n\n"
                     "- **Phones**: only for the polls, then away again.\n"
                     "- **Laptops**: show the short link big.\n"
-                    "- **One shared device**: a voting booth, one student at a time.\n"
+                    "- **One shared device**: ‘Pre-discussion’: 4 polls, 24 min; "
+                    "‘Post-discussion’: 5 polls, 28 min. A voting booth, one student at a "
+                    "time; the round stays open while the phase is on the screen.\n"
                     "- **Paper**: the answer slips from the print page, a box, a tally.\n"
                     "- **Hands up**: only for questions that are not sensitive; not anonymous."
                 ),

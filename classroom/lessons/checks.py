@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,13 @@ def check_text(
     if language in LANGUAGES:
         report.findings(rules.check_plan(lesson, language))
         report.findings(rules.check_preparation(lesson, language))
+        report.findings(rules.check_step_parts(lesson))
+        report.findings(rules.check_poll_references(lesson, language))
+        booth_plan = rules.check_booth_plan(lesson, language)
+        if slug_source == "module":
+            # A teacher's own module may leave its booth timing open: said, not refused.
+            booth_plan = [replace(finding, warning=True) for finding in booth_plan]
+        report.findings(booth_plan)
     sources = next((s for s in lesson.sections if s.id == "sources"), None)
     report.findings(rules.check_sources(sources))
     report.findings(rules.check_links(text.splitlines()))
@@ -680,7 +687,10 @@ def _check_packs(
             problems.append(Problem(str(path), error.line, error.message))
             continue
         lines = text.splitlines()
-        problems += [Problem(str(path), f.line, f.message) for f in rules.check_links(lines)]
+        found = rules.check_links(lines) + rules.check_public_statements(lines)
+        if language in lessons:
+            found += rules.check_follow_ups(lines, lessons[language], language)
+        problems += [Problem(str(path), f.line, f.message) for f in found]
         counts[language] = rules.handout_count("\n".join(lines))
         if counts[language] == 0:
             message = _("a pack needs at least one '## ' handout")
