@@ -194,7 +194,7 @@ def test_a_symbolic_link_is_refused():
 def test_a_file_that_is_not_utf8_is_named_with_its_line():
     files = sample()
     text = files["nl.md"].replace("Voorbeeldles", "Voorbeeldles één")
-    latin1 = text.encode("latin-1", errors="replace")  # the sample has ‘’ quotes
+    latin1 = text.encode("latin-1", errors="replace")  # the sample has curly quotes
     data = raw_zip(("sample/nl.md", latin1), ("sample/en.md", files["en.md"].encode()))
     archive = read_module_zip(data)
     assert archive.files == {"en.md": files["en.md"]}
