@@ -18,8 +18,8 @@ from .models import Question, Run
 if TYPE_CHECKING:
     from ..accounts.models import User
 
-# The recap shows at most this many results: it must fit the wall.
-RECAP_MOST = 3
+# The recap shows at most this many results, side by side: it must fit the wall.
+RECAP_MOST = 2
 
 
 def recap_questions(run: Run, phase_key: str) -> list[Question]:
