@@ -10,6 +10,7 @@ import re
 
 import pytest
 from conftest import Staff, rendered_form, run_info
+from test_no_phones import start as start_lesson
 
 from classroom.extensions import db
 from classroom.polls import answers
@@ -20,11 +21,7 @@ PRE = ("home-pre", "colour")
 
 
 def start(teacher, mode="booth", class_size=30):
-    data = {"module": "sample", "school_class": teacher.class_id, "language": "nl",
-            "answer_mode": mode, "class_size": class_size}  # fmt: skip
-    response = teacher.client.post("/runs/", data=data)
-    assert response.status_code == 303, response.text[:300]
-    return int(re.search(r"/runs/(\d+)/present", response.location)[1])
+    return start_lesson(teacher, mode, class_size=class_size)
 
 
 def booth_for(app, teacher, run_id):

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from conftest import Staff, rendered_form, run_info
+from test_no_phones import start as start_lesson
 
 from classroom.extensions import db
 from classroom.polls import answers
@@ -15,16 +16,7 @@ KEYS = ("home-pre", "colour", "weekend", "word", "home-post", "priorities", "hat
 
 
 def start(teacher, mode="paper", language="nl", class_size=25):
-    data = {
-        "module": "sample",
-        "school_class": teacher.class_id,
-        "language": language,
-        "answer_mode": mode,
-        "class_size": class_size,
-    }
-    response = teacher.client.post("/runs/", data=data)
-    assert response.status_code == 303, response.text
-    run_id = int(response.location.split("/runs/")[1].split("/")[0])
+    run_id = start_lesson(teacher, mode, language, class_size)
     return run_id, dict(zip(KEYS, run_info(teacher_app(teacher), run_id)[1], strict=True))
 
 
