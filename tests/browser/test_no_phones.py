@@ -17,12 +17,14 @@ from .helpers import LANGUAGES, Teacher, check_axe, library, text
 STUDENTS = 12
 
 
-def start_jihad(teacher: Teacher, language: str, mode: str) -> None:
+def start_jihad(teacher: Teacher, language: str, mode: str, class_size: int | None = None) -> None:
     page = teacher.page
     page.goto("/lessons/jihad")
     page.select_option("#school_class", label="3 HAVO B")
     page.select_option("#language", language)
     page.select_option("#answer_mode", mode)
+    if class_size is not None:
+        page.fill("#class_size", str(class_size))
     page.click(".start-run button[type=submit]")
     expect(page).to_have_url(re.compile(r"/runs/\d+/present$"))
     teacher.run_id = int(re.search(r"/runs/(\d+)/present", page.url)[1])

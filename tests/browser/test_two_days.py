@@ -9,24 +9,12 @@ from playwright.sync_api import expect
 
 from classroom.timeutil import now_utc
 
-from .helpers import DEMO_CLASS, Student, Teacher, check_axe, text
+from .helpers import Student, Teacher, check_axe, text
+from .test_no_phones import start_jihad
 from .test_projector_fit import check_fits
 
 CLASS_SIZE = 25
 LANGUAGE = "nl"
-
-
-def start_jihad(teacher: Teacher) -> None:
-    """Start *Jihad* for the demo class as a lesson of 25, from the module page."""
-    page = teacher.page
-    page.goto("/lessons/jihad")
-    page.select_option("#school_class", label=DEMO_CLASS)
-    page.select_option("#language", LANGUAGE)
-    page.fill("#class_size", str(CLASS_SIZE))
-    page.click(".start-run button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/runs/\d+/present$"))
-    teacher.run_id = int(re.search(r"/runs/(\d+)/present", page.url)[1])
-    teacher.code = re.sub(r"\s", "", page.inner_text(".join-code").rsplit(":", 1)[-1])
 
 
 HOME = "Ik voel me thuis in Nederland."
@@ -51,7 +39,8 @@ def press_next(control) -> None:
 def test_jihad_over_two_days_with_a_class_of_25(new_context, phones):
     teacher = Teacher(new_context().new_page())
     teacher.log_in(LANGUAGE)
-    start_jihad(teacher)
+    start_jihad(teacher, LANGUAGE, "devices", CLASS_SIZE)
+    teacher.code = re.sub(r"\s", "", teacher.page.inner_text(".join-code").rsplit(":", 1)[-1])
     presenter, run_id = teacher.page, teacher.run_id
     control = presenter.context.new_page()
     control.goto(f"/runs/{run_id}/companion")
