@@ -295,6 +295,35 @@ def test_a_tally_never_sits_beside_phone_answers(app, teacher, student, counted_
     assert "4 met de hand geteld" in teacher.client.get(f"/runs/{run_id}").text
 
 
+def test_a_phase_grid_counts_no_poll_that_phones_answered(app, teacher, student):
+    """The grid of a phase stores each row as a question's tally does: after a switch from
+    phones to paper it counts only the polls nobody answered, and those never open for
+    phones again."""
+    from test_tally_by_phase import grid_fields, grid_url
+
+    run_id = start(teacher, "devices")
+    code, questions = run_info(app, run_id)
+    scale, single = questions[SCALE], questions[SINGLE]  # the pre-discussion's two polls
+    (phone,) = joined(student, code, 1)
+    teacher.act(run_id, single, "open")
+    send(phone, code, single, "1")
+    switched = teacher.client.post(f"/runs/{run_id}/answer-mode", data={"answer_mode": "paper"})
+    assert switched.status_code == 303
+    fields = grid_fields(teacher, run_id, "pre", **{str(scale): [K - 1, 0, 0, 0, 0]})
+    assert f"q{single}_0" not in fields  # the answered poll has no boxes
+    # A row for it added by hand is no field of the form: it stores nothing.
+    fields.update({f"q{single}_{index}": str(K - 1) for index in range(3)}, slips=str(K - 1))
+    assert teacher.client.post(grid_url(run_id, "pre"), data=fields).status_code == 303
+    with app.app_context():
+        counted = [answers.count_answers(db.session.get(Question, q)) for q in (scale, single)]
+        assert counted == [K - 1, 1]
+    teacher.client.post(f"/runs/{run_id}/answer-mode", data={"answer_mode": "devices"})
+    reopened = teacher.act(run_id, scale, "open")
+    assert reopened.status_code == 409 and "met de hand geteld" in reopened.text
+    sent = phone.client.post(f"/live/{code}/questions/{scale}", data={"answer": "3"})
+    assert sent.status_code == 409
+
+
 def test_own_questions_and_a_second_session_with_new_devices(app, live_run, student):
     teacher, run_id, code, _questions = live_run
     added = teacher.client.post(
@@ -315,6 +344,9 @@ def test_own_questions_and_a_second_session_with_new_devices(app, live_run, stud
     assert teacher.client.post(f"/runs/{run_id}/pause").status_code == 303
     truth.look()
     assert teacher.client.post(f"/runs/{run_id}/resume").status_code == 303
+    # The watching phone is sent to be counted in the new session, then looks on.
+    assert viewer.page(code).status_code == 302
+    assert viewer.join(code).status_code == 302
     # Day 2: the same students come back on other devices, and some toggle on the old ones.
     second_day = joined(student, code, K)
     assert teacher.act(run_id, question, "open").status_code == 303
@@ -331,6 +363,7 @@ def test_own_questions_and_a_second_session_with_new_devices(app, live_run, stud
         if number in (K - 2, K - 1):
             reveal_and_reopen(teacher, run_id, question, truth)
     assert truth.changes["projector"] == 2
+    assert truth.changes["student screen"] == 2  # the phone saw day 2's release too
 
 
 def size_offered(page: str) -> str:
@@ -385,12 +418,22 @@ def test_only_the_coordinator_changes_a_class_size_and_the_audit_list_says_so(
 
 def test_a_reopened_poll_shows_the_phone_an_empty_form(app, live_run, student):
     teacher, run_id, code, questions = live_run
-    (phone,) = joined(student, code, 1)
-    for index, value in ((SINGLE, "2"), (MULTIPLE, ["1", "3"]), (TEXT, "mijn geheim")):
-        teacher.act(run_id, questions[index], "open")
-        send(phone, code, questions[index], value)
-        teacher.act(run_id, questions[index], "close")
-        teacher.act(run_id, questions[index], "open")
+    phone, fresh = joined(student, code, 2)
+    answered = (
+        (SINGLE, "2"), (MULTIPLE, ["1", "3"]), (TEXT, "mijn geheim"), (SCALE, "4"),
+        (RANKING, ranking(2, 0, 1)), (ESTIMATE, "37"),
+    )  # fmt: skip
+    for index, value in answered:
+        question = questions[index]
+        teacher.act(run_id, question, "open")
+        send(phone, code, question, value)
+        teacher.act(run_id, question, "close")
+        teacher.act(run_id, question, "open")
         page = phone.page(code).text
         assert "Je antwoord is opgeslagen" in page
-        assert "checked" not in page and "mijn geheim" not in page
+        assert "checked" not in page and "mijn geheim" not in page and 'value="37"' not in page
+        # The form sends what a phone that never answered sends: nothing of this phone.
+        action = f"/live/{code}/questions/{question}"
+        own, blank = rendered_form(page, action), rendered_form(fresh.page(code).text, action)
+        own.pop("csrf_token", None), blank.pop("csrf_token", None)
+        assert own == blank, index

@@ -389,6 +389,21 @@ def test_make_run_prints_mails_on_the_console(app, coordinator, capsys):
     assert LINK.search(printed)
 
 
+def test_the_makefile_run_target_sends_mail_to_the_console(monkeypatch):
+    """`make run` sets the console backend through the environment, as the README says."""
+    from pathlib import Path
+
+    from conftest import make_test_app
+
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text(encoding="utf-8")
+    recipe = re.search(r"^run:.*?\n((?:\t.*\n|.*\\\n)+)", makefile, re.M)[1]
+    settings = dict(re.findall(r"\b(FLASK_[A-Z_]+)=(\S+)", recipe))
+    assert settings.get("FLASK_MAIL_BACKEND") == "console", recipe
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    assert make_test_app(TESTING=False).config["MAIL_BACKEND"] == "console"
+
+
 @pytest.mark.parametrize(
     ("settings", "backend"),
     [

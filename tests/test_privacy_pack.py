@@ -73,6 +73,18 @@ def test_the_inventory_explains_every_column_of_the_answer_table(app, inventory)
     assert missing == [], f"explain these answer columns in docs/privacy/{inventory}: {missing}"
 
 
+def test_the_dutch_inventory_explains_every_column_of_every_table_in_its_section(app):
+    text = read("gegevensinventaris.md")
+    missing = {}
+    for name, table in db.metadata.tables.items():
+        section = re.search(rf"^### `{re.escape(name)}`.*?(?=^##|\Z)", text, re.M | re.S)
+        assert section, f"docs/privacy/gegevensinventaris.md has no section for `{name}`"
+        columns = [c.name for c in table.columns if f"`{c.name}`" not in section.group(0)]
+        if columns:
+            missing[name] = columns
+    assert missing == {}, f"explain these columns in docs/privacy/gegevensinventaris.md: {missing}"
+
+
 def test_every_test_the_pack_cites_exists():
     defined = defined_tests()
     for path in pack_files():
@@ -127,3 +139,12 @@ def test_readme_and_the_privacy_page_point_to_the_pack(client):
             session["language"] = language
         page = client.get("/privacy").text
         assert "docs/privacy" in page, f"/privacy in {language} does not name the pack"
+
+
+def test_the_privacy_page_states_the_lesson_limits_of_the_code(client):
+    with client.session_transaction() as session:
+        session["language"] = "en"
+    page = " ".join(client.get("/privacy").text.split())
+    assert "Each session of a lesson takes at most as many phones" in page
+    assert f"{config.RUN_MAX_HOURS} hours after it started or went on" in page
+    assert f"{config.RUN_PAUSED_MAX_DAYS} days after a pause" in page

@@ -512,3 +512,21 @@ def test_https_goes_to_the_checked_address_with_the_host_name(tmp_path):
         assert len(server.requests) == 1
     finally:
         server.stop()
+
+
+def test_a_provider_that_never_answers_is_given_up_after_the_guards_short_timeout():
+    """Every fetch has the guard's timeout, whatever its caller (Authlib) asks for."""
+    import socket
+    import time
+
+    from classroom.signon import fetch
+
+    assert fetch.GuardedAdapter(allow_private=False).timeout == fetch.TIMEOUT <= 10
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # connects, never answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/.well-known/openid-configuration"
+        with fetch.guard(requests.Session(), allow_private=True) as session:
+            session.get_adapter(url).timeout = 0.5
+            started = time.monotonic()
+            with pytest.raises(requests.Timeout):
+                session.get(url, timeout=60)
+        assert time.monotonic() - started < 5

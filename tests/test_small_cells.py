@@ -139,8 +139,9 @@ def partitions(total, size, largest=None):
     ("size", "several", "largest"),
     # Single and multiple choice have 2 to 8 options, ranking 2 to 6, estimates 10 bins.
     [(2, False, 40), (3, False, 40), (4, False, 40), (5, False, 40), (6, False, 40),
-     (8, False, 40), (10, False, 40),
-     (2, True, 40), (3, True, 40), (4, True, 24), (6, True, 12), (8, True, 8)],
+     (7, False, 40), (8, False, 40), (10, False, 40),
+     (2, True, 40), (3, True, 40), (4, True, 24), (5, True, 16), (6, True, 12),
+     (7, True, 10), (8, True, 8)],
 )  # fmt: skip
 def test_every_class_up_to_40_in_every_shape(size, several, largest):
     """As above, each mix of counts once: the rule does not care which option has which
