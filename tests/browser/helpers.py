@@ -209,5 +209,6 @@ class Student:
         form.locator("button[type=submit]").click()
 
     def expect_saved(self) -> None:
-        """The answer was stored and the phone says so."""
+        """The answer was stored and the phone says so (and sends nothing any more)."""
+        expect(self.page.locator("[data-live-status][data-state=saving]")).to_have_count(0)
         expect(self.page.locator(".flash-success")).to_be_visible()
