@@ -7,6 +7,7 @@ same flow as bench/run.py. Three ways to look:
     .venv/bin/python bench/hotspots.py                     # microseconds per request
     .venv/bin/python bench/hotspots.py --instructions      # instructions per request
     .venv/bin/python bench/hotspots.py --profile answer    # cProfile of one step
+    .venv/bin/python bench/hotspots.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
 
 Times move with whatever else the machine runs (the fastest batch of 100 is
 shown beside the median). `--instructions` runs the same under valgrind's
@@ -42,6 +43,15 @@ STEPS += ("question page", "answer", "page after answer", "presenter wait")
 STEPS += ("lesson guide", "presenter view")
 # The answers the counted phones send in turn (the benchmark's question is a scale or a choice).
 CHOICES = (1, 2, 3, 4, 5)
+# The steps of one student's whole flow (as bench/run.py's FLOW), with the floor step of each.
+FLOW = {
+    "join": "page",
+    "waiting page": "page",
+    "wait": "tiny",
+    "question page": "page",
+    "answer": "insert",
+    "page after answer": "page",
+}
 # Each step starts and stops callgrind's counting through these client requests.
 CALLGRIND_HELPER = r"""
 #include <valgrind/callgrind.h>
@@ -58,6 +68,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--top", type=int, default=30, help="functions in the profile")
     parser.add_argument(
         "--instructions", action="store_true", help="count instructions under callgrind"
+    )
+    parser.add_argument(
+        "--database-url",
+        help="run the app and the floor's insert on this PostgreSQL database instead of SQLite "
+        "(created if missing; its tables are dropped and recreated); times then include the "
+        "round trips to the database server",
     )
     parser.add_argument("--callgrind-helper", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -115,8 +131,12 @@ def measure(args, helper) -> None:
     secret = secrets.token_hex(32)
     app_url = f"sqlite:///{workdir / 'app.sqlite'}"
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'floor.sqlite'}"
+    if args.database_url:
+        bench.ensure_postgres_database(args.database_url)
+        app_url = os.environ["DATABASE_URL"] = args.database_url
     floor = importlib.import_module("floor")
     with floor.app.app_context():
+        floor.db.drop_all()
         floor.db.create_all()
     info = bench.seed(app_url, secret, 60)
 
@@ -204,6 +224,7 @@ def measure(args, helper) -> None:
     }
     once = ("join", "waiting page", "question page", "answer", "page after answer")
     spare = SparePhone(client, code, question_id, headers)
+    best_of: dict[str, float] = {}
     if helper is None:
         print(f"{'step':<18} {'best':>8} {'median':>8}  us per request, in batches of {BATCH}")
     for name, (call, expected) in steps.items():
@@ -248,11 +269,23 @@ def measure(args, helper) -> None:
         if helper is None:
             batches.sort()
             best, median = batches[0] * 1e6, batches[len(batches) // 2] * 1e6
+            best_of[name] = best
             print(f"{name:<18} {best:>8.0f} {median:>8.0f}", flush=True)
         if profiler:
             stats = pstats.Stats(profiler)
             stats.sort_stats("cumulative").print_stats(args.top)
             stats.sort_stats("tottime").print_stats(args.top)
+    if best_of:
+        flow = sum(best_of[name] for name in FLOW) * bench.FLOW_STUDENTS / 1e6
+        bare = sum(best_of[f"floor {kind}"] for kind in FLOW.values()) * bench.FLOW_STUDENTS / 1e6
+        print(
+            f"Whole flow of {bench.FLOW_STUDENTS:,} students, one request at a time (best "
+            f"batches): {flow:.1f} s, the floor's {bare:.1f} s ({flow / bare:.2f}x)"
+        )
+    if args.database_url:
+        with floor.app.app_context():
+            floor.db.drop_all()
+            floor.db.engine.dispose()
     shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -20,6 +20,7 @@ Usage (from the repository root; `make bench` installs what it needs first):
 
     .venv/bin/python bench/run.py [--students 10000] [--connections 64]
     .venv/bin/python bench/run.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+    .venv/bin/python bench/run.py --compare postgresql+psycopg://postgres@127.0.0.1/bench
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class Step:
     statuses: dict[int, int]
     connections: int
     fillers: int = 0
+    cpu_seconds: float | None = None
     floor: str | None = None
     floor_rps: float | None = None
     target: str = ""
@@ -109,6 +111,13 @@ class Step:
         """This step's throughput divided by its floor's, from the same run."""
         return self.rps / self.floor_rps if self.floor_rps else None
 
+    @property
+    def cpu_ms(self) -> float | None:
+        """CPU time of the server and its database per request, in milliseconds."""
+        if self.cpu_seconds is None or not self.requests:
+            return None
+        return self.cpu_seconds * 1000 / (self.requests + self.fillers)
+
 
 # ---------------------------------------------------------------- processes
 
@@ -116,12 +125,18 @@ class Step:
 class Server:
     """A gunicorn process group on 127.0.0.1 (tests/servers.py), stopped on exit."""
 
-    def __init__(self, name: str, target: str, cwd: Path, env: dict, workers: int, log: Path):
+    def __init__(self, name: str, target: str, cwd: Path, env: dict, args, log: Path):
         self.name = name
         self.log_path = log
         options = ("--log-level", "warning")
         self.gunicorn = start_gunicorn(
-            env, log, workers=workers, target=target, cwd=cwd, options=options
+            env,
+            log,
+            workers=args.workers,
+            threads=args.worker_threads,
+            target=target,
+            cwd=cwd,
+            options=options,
         )
         self.process = self.gunicorn.process
         self.port = self.gunicorn.port
@@ -164,7 +179,7 @@ class MemorySampler:
         self._stop.set()
         self._thread.join()
 
-    def _tree(self) -> list[int]:
+    def tree(self) -> list[int]:
         pids = [self.pid]
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
@@ -185,7 +200,7 @@ class MemorySampler:
 
     def sample(self) -> None:
         """Take one sample and keep the peaks."""
-        pids = self._tree()
+        pids = self.tree()
         rss = [self._kib(Path(f"/proc/{pid}/status"), "VmRSS:") for pid in pids]
         pss = [self._kib(Path(f"/proc/{pid}/smaps_rollup"), "Pss:") for pid in pids]
         self.processes = len(pids)
@@ -196,6 +211,60 @@ class MemorySampler:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             self.sample()
+
+
+class CpuMeter:
+    """CPU time used by a gunicorn master and its workers, and by the database's server.
+
+    Throughput moves with whatever else the shared machine runs; the CPU time a
+    request costs moves far less, so it compares two runs (SQLite against
+    PostgreSQL) that the machine's load would otherwise set apart. On PostgreSQL
+    the server processes of the benchmark's database count too (on this machine
+    they share the cores with gunicorn), each found in `pg_stat_activity`.
+    """
+
+    TICKS = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, pid: int, database_url: str | None):
+        self.pid = pid
+        self.database_url = database_url
+
+    def sample(self) -> dict[int, int]:
+        """CPU ticks so far of every process counted, by process id."""
+        pids = set(MemorySampler(self.pid).tree())
+        if self.database_url:
+            pids.update(self._database_processes())
+        ticks = {}
+        for pid in pids:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
+        return ticks
+
+    def seconds_since(self, before: dict[int, int]) -> float:
+        """CPU seconds used since `before` (a process that started since counts from 0)."""
+        after = self.sample()
+        used = sum(ticks - before.get(pid, 0) for pid, ticks in after.items())
+        return used / self.TICKS
+
+    def _database_processes(self) -> list[int]:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database_url)
+        with psycopg.connect(
+            host=url.host,
+            port=url.port,
+            user=url.username,
+            password=url.password,
+            dbname=url.database,
+            autocommit=True,
+        ) as connection:
+            rows = connection.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        return [row[0] for row in rows]
 
 
 # ---------------------------------------------------------------- HTTP helpers
@@ -272,6 +341,7 @@ class Wrk:
         self.workdir = workdir
         self.threads = threads
         self.duration = duration
+        self.meters: dict[str, CpuMeter] = {}  # by the base URL of the server measured
 
     def step(
         self,
@@ -337,9 +407,12 @@ class Wrk:
             str(STEP_SCRIPT),
             base,
         ]
+        meter = self.meters.get(base)
+        before = meter.sample() if meter else None
         result = subprocess.run(  # noqa: S603 - fixed command line
             command, env=env, capture_output=True, text=True, check=False
         )
+        cpu_seconds = meter.seconds_since(before) if meter else None
         (self.workdir / f"{name}.wrk").write_text(result.stdout + result.stderr)
         if result.returncode != 0 or not out.exists():
             raise SystemExit(f"wrk failed in step {name}:\n{result.stdout}{result.stderr}")
@@ -367,6 +440,7 @@ class Wrk:
             errors=figures["socket_errors"] + figures["unexpected"],
             statuses=statuses,
             connections=connections,
+            cpu_seconds=cpu_seconds,
             items=collected,
         )
 
@@ -486,7 +560,9 @@ class Floor:
             env=env,
             check=True,
         )
-        self.server = Server("floor", "floor:app", BENCH, env, args.workers, workdir / "floor.log")
+        self.server = Server("floor", "floor:app", BENCH, env, args, workdir / "floor.log")
+        postgres = database_url if database_url.startswith("postgresql") else None
+        wrk.meters[self.server.base] = CpuMeter(self.server.process.pid, postgres)
         self.steps: dict[str, Step] = {}
         self.cookie = ""
 
@@ -528,161 +604,234 @@ class Floor:
         figures = [step.rps for name, step in self.steps.items() if name.startswith(kind)]
         return sum(figures) / len(figures)
 
+    def cpu_ms(self, kind: str) -> float:
+        """The mean CPU milliseconds per request of one kind, over all its measurements."""
+        figures = [step.cpu_ms for name, step in self.steps.items() if name.startswith(kind)]
+        return sum(figures) / len(figures)
 
-def run(args, wrk: Wrk, workdir: Path, app_url: str, floor_url: str, secret: str):
-    """Seed, start both servers, drive the student flow with floor measurements between."""
-    info = seed(app_url, secret, args.classes)
-    code, run_id, question_id = info["code"], info["run_id"], info["question_id"]
-    floor = Floor(args, wrk, workdir, floor_url)
-    env = server_env(app_url, secret)
-    env["FLASK_LESSONS_DIR"] = str(ROOT / "lessons")
-    app = Server("app", "wsgi:app", ROOT, env, args.workers, workdir / "app.log")
-    steps: dict[str, Step] = {}
-    live = f"/live/{code}"
-    state = f"{live}/state"
-    connections = args.connections
-    try:
-        floor.server.wait_ready("/tiny")
-        app.wait_ready("/join")
-        teacher = Browser(app.base)
+
+class Lesson:
+    """Klasgesprek on one database: its server, its teacher and its phones, step by step.
+
+    `run` drives one lesson, or (with `--compare`) one on SQLite and one on
+    PostgreSQL in turns, each step of the one right after the same step of the
+    other, so that both meet the same load of the shared machine.
+    """
+
+    def __init__(self, label: str, args, wrk: Wrk, workdir: Path, database_url: str, secret: str):
+        self.label, self.args, self.wrk = label, args, wrk
+        self.database_url, self.secret = database_url, secret
+        self.prefix = f"{label.lower()}-" if args.compare else ""
+        info = seed(database_url, secret, args.classes)
+        self.code, self.run_id = info["code"], info["run_id"]
+        self.question_id = info["question_id"]
+        env = server_env(database_url, secret)
+        env["FLASK_LESSONS_DIR"] = str(ROOT / "lessons")
+        log = workdir / f"{self.prefix}app.log"
+        self.server = Server("app", "wsgi:app", ROOT, env, args, log)
+        postgres = database_url if database_url.startswith("postgresql") else None
+        wrk.meters[self.server.base] = CpuMeter(self.server.process.pid, postgres)
+        self.steps: dict[str, Step] = {}
+        self.live = f"/live/{self.code}"
+        self.phones: dict[str, str] = {}
+        self.students: dict[str, str] = {}
+        self.memory = MemorySampler(self.server.process.pid)
+        self.teacher: Browser | None = None
+        self.answers: dict = {}
+
+    def start(self, floor: Floor) -> None:
+        """Log the teacher in and warm every worker, as on a server that runs a while."""
+        base = self.server.base
+        self.server.wait_ready("/join")
+        self.teacher = Browser(base)
         login = {"email": TEACHER_EMAIL, "password": TEACHER_PASSWORD}
-        if (status := teacher.post_form("/auth/login", "/auth/login", login)) != 302:
+        if (status := self.teacher.post_form("/auth/login", "/auth/login", login)) != 302:
             raise SystemExit(f"the bench teacher could not log in (status {status})")
-        # Warm every worker (lesson library, translations), as on a server that runs a while.
-        for _ in range(args.workers * 4):
-            request("GET", f"{app.base}/j/{code}")
-            teacher.get(f"/runs/{run_id}/present")
-            teacher.get(f"/lessons/{MODULE}")
+        for _ in range(self.args.workers * 4):
+            request("GET", f"{base}/j/{self.code}")
+            self.teacher.get(f"/runs/{self.run_id}/present")
+            self.teacher.get(f"/lessons/{MODULE}")
             request("GET", f"{floor.server.base}/tiny")
             request("GET", f"{floor.server.base}/page")
+        self.memory.__enter__()
+
+    def _step(self, name: str, path: str, **options) -> Step:
+        return self.wrk.step(self.prefix + name, self.server.base, path, **options)
+
+    def _once_each(self, name: str, collect: str) -> Step:
+        """Every phone loads its live page once, keeping what the response hands out."""
+        return self._step(
+            name,
+            self.live,
+            items=[line.partition("\t")[0] for line in self.phones.values()],
+            once=True,
+            connections=self.args.connections,
+            collect=collect,
+            expect=(200,),
+        )
+
+    def _wait(self, name: str) -> Step:
+        """Phones asking "anything new?" in turn, each with its own cookie and last ETag."""
+        cookies = [line.partition("\t")[0] for line in self.phones.values()]
+        state = f"{self.live}/state"
+        cookie = {"Cookie": f"session={cookies[0]}"}
+        _status, headers, _body = request("GET", self.server.base + state, cookie)
+        return self._step(
+            name,
+            state,
+            items=cookies,
+            connections=self.args.connections,
+            headers=(f"If-None-Match: {headers['ETag']}",),
+            expect=(304,),
+        )
+
+    def join(self) -> None:
+        """Every student joins with the code (a session cookie with a device token) and
+        follows the redirect to the waiting screen."""
+        join = self._step(
+            "join",
+            f"/j/{self.code}",
+            count=self.args.students,
+            connections=self.args.connections,
+            collect="cookie",
+            expect=(302,),
+        )
+        self.steps["join (GET /j/CODE)"] = join
+        self.phones = by_student({}, join.items, self.run_id)
+        page = self._once_each("waiting-page", collect="cookie")
+        self.steps["waiting page (GET /live/CODE)"] = page
+        self.phones = by_student(self.phones, page.items, self.run_id)
+
+    def wait(self) -> None:
+        """Their phones ask "anything new?" while the teacher talks."""
+        self.steps["wait (GET state, 304)"] = self._wait("wait")
+
+    def open_question(self) -> None:
+        """The teacher opens the question; every phone loads it (and a CSRF token)."""
+        detail = f"/runs/{self.run_id}"
+        action = f"{detail}/questions/{self.question_id}/open"
+        if (opened := self.teacher.post_form(detail, action, {})) != 303:
+            raise SystemExit(f"the bench teacher could not open the question ({opened})")
+        page = self._once_each("question-page", collect="cookie+csrf")
+        self.steps["question page (GET /live/CODE)"] = page
+        self.students = {
+            token: line
+            for token, line in by_student(self.phones, page.items, self.run_id).items()
+            if line.partition("\t")[2]
+        }
+
+    def answer(self) -> None:
+        """Every student answers once, with the CSRF token of their page."""
+        answer = self._step(
+            "answer",
+            f"{self.live}/questions/{self.question_id}",
+            method="POST",
+            body="answer={answer}&csrf_token={csrf}",
+            items=list(self.students.values()),
+            once=True,
+            connections=self.args.connections,
+            collect="cookie",
+            expect=(303,),
+        )
+        self.steps["answer (POST)"] = answer
+        self.phones = by_student(self.students, answer.items, self.run_id)
+
+    def answered_page(self) -> None:
+        """And follows the redirect to the page that confirms it."""
+        page = self._once_each("answered-page", collect="cookie")
+        self.steps["page after answering (GET /live/CODE)"] = page
+        self.phones = by_student(self.phones, page.items, self.run_id)
+
+    def wait_again(self) -> None:
+        """And waits again."""
+        self.steps["wait again (GET state, 304)"] = self._wait("wait-again")
+
+    def presenter_wait(self) -> None:
+        """The projector asks for news too (version and answer count)."""
+        path = f"/runs/{self.run_id}/state"
+        _status, headers, _body = self.teacher.get(path)
+        self.steps["presenter wait (GET state, 304)"] = self._step(
+            "presenter-wait",
+            path,
+            connections=self.args.connections,
+            headers=(f"Cookie: session={self.teacher.cookie}", f"If-None-Match: {headers['ETag']}"),
+            expect=(304,),
+        )
+
+    def staff_pages(self) -> None:
+        """Markdown rendered once per worker, results from the database."""
+        for name, path in (
+            ("lesson guide", f"/lessons/{MODULE}"),
+            ("presenter view", f"/runs/{self.run_id}/present"),
+        ):
+            self.steps[f"{name} (page)"] = self._step(
+                name.replace(" ", "-"),
+                path,
+                connections=self.args.page_connections,
+                headers=(f"Cookie: session={self.teacher.cookie}",),
+                expect=(200,),
+            )
+        self.memory.sample()
+
+    def stop(self) -> None:
+        """Stop the server and the memory sampler."""
+        if self.memory._thread.is_alive():
+            self.memory.__exit__(None, None, None)
+        self.server.stop()
+
+    def counts(self) -> dict:
+        """Students who joined, loaded the question, were acknowledged; answers stored."""
+        answer = self.steps.get("answer (POST)")
+        join = self.steps.get("join (GET /j/CODE)")
+        return {
+            "students": self.args.students,
+            "joined": len(join.items) if join else 0,
+            "loaded the question": len(self.students),
+            "acknowledged": answer.statuses.get(303, 0) if answer else 0,
+            "stored": stored_answers(self.database_url, self.secret, self.question_id),
+        }
+
+
+def run(args, wrk: Wrk, workdir: Path, urls: dict[str, str], floor_url: str, secret: str):
+    """Seed, start the servers, drive the student flow with floor measurements between.
+
+    `urls` holds a database per lesson (label: URL); with two, each step runs on
+    the one and right after on the other.
+    """
+    floor = Floor(args, wrk, workdir, floor_url)
+    lessons = [Lesson(label, args, wrk, workdir, url, secret) for label, url in urls.items()]
+
+    def each(stage: str) -> None:
+        for lesson in lessons:
+            getattr(lesson, stage)()
+
+    try:
+        floor.server.wait_ready("/tiny")
+        for lesson in lessons:
+            lesson.start(floor)
         floor.tiny()
         floor.page()
-        with MemorySampler(app.process.pid) as memory:
-            # 1. Every student joins with the code (a session cookie with a device
-            #    token) and follows the redirect to the waiting screen.
-            join = wrk.step(
-                "join",
-                app.base,
-                f"/j/{code}",
-                count=args.students,
-                connections=connections,
-                collect="cookie",
-                expect=(302,),
-            )
-            steps["join (GET /j/CODE)"] = join
-            phones = by_student({}, join.items, run_id)
-            page = once_each(wrk, "waiting-page", app.base, live, phones, args, collect="cookie")
-            steps["waiting page (GET /live/CODE)"] = page
-            phones = by_student(phones, page.items, run_id)
-            # 2. Their phones ask "anything new?" while the teacher talks.
-            steps["wait (GET state, 304)"] = wait_step(wrk, "wait", app.base, state, phones, args)
-            floor.tiny()
-            floor.page()
-            # 3. The teacher opens the question; every phone loads it (and a CSRF token).
-            detail = f"/runs/{run_id}"
-            opened = teacher.post_form(detail, f"{detail}/questions/{question_id}/open", {})
-            if opened != 303:
-                raise SystemExit(f"the bench teacher could not open the question ({opened})")
-            page = once_each(
-                wrk, "question-page", app.base, live, phones, args, collect="cookie+csrf"
-            )
-            steps["question page (GET /live/CODE)"] = page
-            students = {
-                token: line
-                for token, line in by_student(phones, page.items, run_id).items()
-                if line.partition("\t")[2]
-            }
-            floor.insert()
-            # 4. Every student answers once, with the CSRF token of their page, and
-            #    follows the redirect to the page that confirms it.
-            answer = wrk.step(
-                "answer",
-                app.base,
-                f"{live}/questions/{question_id}",
-                method="POST",
-                body="answer={answer}&csrf_token={csrf}",
-                items=list(students.values()),
-                once=True,
-                connections=connections,
-                collect="cookie",
-                expect=(303,),
-            )
-            steps["answer (POST)"] = answer
-            floor.insert()
-            phones = by_student(students, answer.items, run_id)
-            page = once_each(wrk, "answered-page", app.base, live, phones, args, collect="cookie")
-            steps["page after answering (GET /live/CODE)"] = page
-            phones = by_student(phones, page.items, run_id)
-            floor.page()
-            # 5. And waits again.
-            steps["wait again (GET state, 304)"] = wait_step(
-                wrk, "wait-again", app.base, state, phones, args
-            )
-            # 6. The projector asks for news too (version and answer count).
-            _status, headers, _body = teacher.get(f"/runs/{run_id}/state")
-            steps["presenter wait (GET state, 304)"] = wrk.step(
-                "presenter-wait",
-                app.base,
-                f"/runs/{run_id}/state",
-                connections=connections,
-                headers=(f"Cookie: session={teacher.cookie}", f"If-None-Match: {headers['ETag']}"),
-                expect=(304,),
-            )
-            floor.tiny()
-            # 7. Staff pages: Markdown rendered once per worker, results from the database.
-            for name, path in (
-                ("lesson guide", f"/lessons/{MODULE}"),
-                ("presenter view", f"/runs/{run_id}/present"),
-            ):
-                steps[f"{name} (page)"] = wrk.step(
-                    name.replace(" ", "-"),
-                    app.base,
-                    path,
-                    connections=args.page_connections,
-                    headers=(f"Cookie: session={teacher.cookie}",),
-                    expect=(200,),
-                )
-            memory.sample()
+        each("join")
+        each("wait")
+        floor.tiny()
+        floor.page()
+        each("open_question")
+        floor.insert()
+        each("answer")
+        floor.insert()
+        each("answered_page")
+        floor.page()
+        each("wait_again")
+        each("presenter_wait")
+        floor.tiny()
+        each("staff_pages")
     finally:
-        app.stop()
+        for lesson in lessons:
+            lesson.stop()
         floor.server.stop()
-    counts = {
-        "students": args.students,
-        "joined": len(join.items),
-        "loaded the question": len(students),
-        "acknowledged": answer.statuses.get(303, 0),
-        "stored": stored_answers(app_url, secret, question_id),
-    }
-    return floor, steps, memory, counts
-
-
-def wait_step(wrk: Wrk, name: str, base: str, path: str, phones: dict, args) -> Step:
-    """Phones asking "anything new?" in turn, each with its own cookie and last ETag."""
-    cookies = [line.partition("\t")[0] for line in phones.values()]
-    _status, headers, _body = request("GET", base + path, {"Cookie": f"session={cookies[0]}"})
-    return wrk.step(
-        name,
-        base,
-        path,
-        items=cookies,
-        connections=args.connections,
-        headers=(f"If-None-Match: {headers['ETag']}",),
-        expect=(304,),
-    )
-
-
-def once_each(wrk: Wrk, name: str, base: str, path: str, phones: dict, args, collect: str):
-    """Every phone loads the page once, keeping what the response hands out."""
-    return wrk.step(
-        name,
-        base,
-        path,
-        items=[line.partition("\t")[0] for line in phones.values()],
-        once=True,
-        connections=args.connections,
-        collect=collect,
-        expect=(200,),
-    )
+    for lesson in lessons:
+        lesson.answers = lesson.counts()
+    return floor, lessons
 
 
 def by_student(previous: dict[str, str], lines: list[str], run_id: int) -> dict[str, str]:
@@ -750,20 +899,32 @@ def flow_seconds(steps: dict[str, Step], floor: Floor) -> tuple[float, float]:
     return app, bare
 
 
+def flow_cpu_seconds(steps: dict[str, Step], floor: Floor) -> tuple[float, float]:
+    """CPU seconds (server and database) of 10,000 students' whole flow: the app's, the floor's.
+
+    What the flow costs the machine, which its load moves far less than the rates:
+    comparable between runs, and between SQLite and PostgreSQL.
+    """
+    app = sum(FLOW_STUDENTS * steps[name].cpu_ms / 1000 for name in FLOW)
+    bare = sum(FLOW_STUDENTS * floor.cpu_ms(kind) / 1000 for kind in FLOW.values())
+    return app, bare
+
+
 def print_table(title: str, steps: dict[str, Step]) -> None:
     """Print one line per step."""
     print(f"\n{title}")
     header = (
         f"{'step':<38} {'conn':>4} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
-        f"{'floor':<13} {'ratio':>5}  target"
+        f"{'cpu ms':>6} {'floor':<13} {'ratio':>5}  target"
     )
     print(header)
     print("-" * (len(header) + 40))
     for name, step in steps.items():
         ratio = f"{step.ratio:.2f}" if step.ratio is not None else "-"
+        cpu = f"{step.cpu_ms:.2f}" if step.cpu_ms is not None else "-"
         print(
             f"{name:<38} {step.connections:>4} {step.rps:>7.0f} {step.p50_ms:>7.1f} "
-            f"{step.p99_ms:>7.1f} {step.errors:>6} {step.floor or '-':<13} {ratio:>5}  "
+            f"{step.p99_ms:>7.1f} {step.errors:>6} {cpu:>6} {step.floor or '-':<13} {ratio:>5}  "
             f"{step.target} {step.verdict}".rstrip()
         )
 
@@ -777,7 +938,13 @@ def main(argv: list[str] | None = None) -> int:
         "--page-connections", type=int, default=2, help="concurrent teachers on staff pages"
     )
     parser.add_argument("--threads", type=int, default=1, help="wrk threads for the timed steps")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--worker-threads",
+        type=int,
+        help="threads per gunicorn worker, for the app and the floor alike: 1 for sync "
+        "workers (default: gunicorn.conf.py's worker class and threads, as deployed)",
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per timed step")
     parser.add_argument("--classes", type=int, default=60, help="classes in the seeded school")
     parser.add_argument(
@@ -786,48 +953,100 @@ def main(argv: list[str] | None = None) -> int:
         "postgresql+psycopg://postgres@127.0.0.1:5432/bench (created if missing; "
         "its tables are dropped and recreated)",
     )
+    parser.add_argument(
+        "--compare",
+        metavar="DATABASE_URL",
+        help="run on SQLite and on this PostgreSQL database side by side, each step on the one "
+        "right after the same step on the other, and compare the two (the floor on SQLite)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder with logs")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk (or run `make bench`)")
+    if args.compare and args.database_url:
+        raise SystemExit("--compare runs SQLite beside the given PostgreSQL: no --database-url")
 
     workdir = Path(tempfile.mkdtemp(prefix="klasgesprek-bench-"))
     secret = secrets.token_hex(32)
+    urls = {}
+    floor_url = f"sqlite:///{workdir / 'floor.sqlite'}"
     if args.database_url:
         ensure_postgres_database(args.database_url)
-        app_url = floor_url = args.database_url
+        urls["PostgreSQL"] = floor_url = args.database_url
     else:
-        app_url = f"sqlite:///{workdir / 'app.sqlite'}"
-        floor_url = f"sqlite:///{workdir / 'floor.sqlite'}"
-    database = "PostgreSQL" if args.database_url else "SQLite (WAL)"
+        urls["SQLite"] = f"sqlite:///{workdir / 'app.sqlite'}"
+    if args.compare:
+        ensure_postgres_database(args.compare)
+        urls["PostgreSQL"] = args.compare
+    database = " and ".join(("SQLite (WAL)" if label == "SQLite" else label) for label in urls)
     print(
-        f"Klasgesprek benchmark: {database}, gunicorn {args.workers} sync workers, "
+        f"Klasgesprek benchmark: {database}, gunicorn {args.workers} workers "
+        f"({_worker_kind(args.worker_threads)}), "
         f"wrk {args.threads} thread(s) with {args.connections} connections, "
         f"{args.students} students, {os.cpu_count()} cores; work folder {workdir}",
         flush=True,
     )
     try:
         wrk = Wrk(workdir, args.threads, args.duration)
-        floor, steps, memory, counts = run(args, wrk, workdir, app_url, floor_url, secret)
+        floor, lessons = run(args, wrk, workdir, urls, floor_url, secret)
         if args.database_url:
             drop_floor_table(args.database_url)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    judge(steps, floor)
     print_table("Floor (bare Flask + Flask-SQLAlchemy, same gunicorn settings)", floor.steps)
     print(
         f"mean: tiny GET {floor.rps('tiny'):.0f} req/s, insert {floor.rps('insert'):.0f} req/s, "
         f"page {floor.rps('page'):.0f} req/s"
     )
-    print_table("Klasgesprek (ratio: req/s divided by the floor's mean in this run)", steps)
+    record = {
+        "database": database,
+        "args": vars(args),
+        "floor": {name: _figures(step) for name, step in floor.steps.items()},
+        "lessons": {},
+    }
+    equal = True
+    flows = {}
+    for lesson in lessons:
+        figures = report(lesson, floor)
+        record["lessons"][lesson.label] = figures
+        flows[lesson.label] = figures["flow_seconds"]["app"], figures["flow_cpu_seconds"]["app"]
+        equal = equal and figures["answers"]["stored"] == figures["answers"]["acknowledged"]
+    if len(lessons) == 2:
+        (sqlite, sqlite_cpu), (postgres, postgres_cpu) = flows["SQLite"], flows["PostgreSQL"]
+        print(
+            f"\nPostgreSQL against SQLite, step by step side by side: whole flow {postgres:.1f} s "
+            f"against {sqlite:.1f} s ({postgres / sqlite:.2f}x); in CPU time "
+            f"{postgres_cpu:.1f} s against {sqlite_cpu:.1f} s ({postgres_cpu / sqlite_cpu:.2f}x)"
+        )
+    results = BENCH / "results"
+    results.mkdir(exist_ok=True)
+    path = results / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(record, indent=2))
+    print(f"Figures saved in {path.relative_to(ROOT)}")
+    return 0 if equal else 1
+
+
+def report(lesson: Lesson, floor: Floor) -> dict:
+    """Print one lesson's figures against the floor; return them for the results file."""
+    steps, memory, counts = lesson.steps, lesson.memory, lesson.answers
+    judge(steps, floor)
+    print_table(
+        f"Klasgesprek on {lesson.label} (ratio: req/s divided by the floor's mean in this run)",
+        steps,
+    )
     flow, bare = flow_seconds(steps, floor)
     verdict = "met" if flow <= FLOW_SECONDS else "MISSED"
     print(
         f"\nWhole flow of {FLOW_STUDENTS:,} students (join, waiting page, wait, question page, "
-        f"answer, page after): {flow:.1f} s of server time, the floor's {bare:.1f} s; "
-        f"target <= {FLOW_SECONDS} s: {verdict}"
+        f"answer, page after): {flow:.1f} s of server time, the floor's {bare:.1f} s "
+        f"({flow / bare:.2f}x); target <= {FLOW_SECONDS} s: {verdict}"
+    )
+    cpu, bare_cpu = flow_cpu_seconds(steps, floor)
+    print(
+        f"The same flow in CPU time of the server and its database: {cpu:.1f} s, the floor's "
+        f"{bare_cpu:.1f} s ({cpu / bare_cpu:.2f}x)"
     )
     fillers = sum(step.fillers for step in steps.values())
     if fillers:
@@ -844,21 +1063,22 @@ def main(argv: list[str] | None = None) -> int:
         f"Stored answers {counts['stored']} versus acknowledged answers "
         f"{counts['acknowledged']}: " + ("equal" if equal else "NOT EQUAL")
     )
-    results = BENCH / "results"
-    results.mkdir(exist_ok=True)
-    path = results / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
-    record = {
-        "database": database,
-        "args": vars(args),
-        "floor": {name: _figures(step) for name, step in floor.steps.items()},
+    return {
         "steps": {name: _figures(step) for name, step in steps.items()},
         "memory_kib": {"rss": memory.peak_rss, "pss": memory.peak_pss},
         "answers": counts,
         "flow_seconds": {"app": flow, "floor": bare},
+        "flow_cpu_seconds": {"app": cpu, "floor": bare_cpu},
     }
-    path.write_text(json.dumps(record, indent=2))
-    print(f"Figures saved in {path.relative_to(ROOT)}")
-    return 0 if equal else 1
+
+
+def _worker_kind(threads: int | None) -> str:
+    """The worker class and threads both servers run with, in words."""
+    if threads is None:
+        options = test_servers.deployed_workers()
+        kind, threads = options[1], int(options[3])
+        return f"{kind}, {threads} threads each, as gunicorn.conf.py" if kind == "gthread" else kind
+    return "sync" if threads == 1 else f"gthread, {threads} threads each"
 
 
 def _figures(step: Step) -> dict:

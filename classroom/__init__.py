@@ -36,9 +36,11 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     _register_blueprints(app)
     errors.init_app(app)
     # The phones' and the projector's state polls are answered in front of Flask, with
-    # the same rules; security.init_app then puts ProxyFix in front of both.
-    from . import fastpath
+    # the same rules; security.init_app then puts ProxyFix in front of both. On
+    # PostgreSQL they keep what they read until a notification says it changed.
+    from . import fastpath, state_cache
 
+    state_cache.init_app(app)
     fastpath.init_app(app)
     security.init_app(app)
 

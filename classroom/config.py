@@ -3,7 +3,9 @@
 from pathlib import Path
 
 SQLALCHEMY_DATABASE_URI = "sqlite:///classroom.sqlite"
-# Database errors must not carry answers or tokens into logs.
+# Database errors must not carry answers or tokens into logs. No `pool_pre_ping`: its
+# round trip per request would double a phone page's round trips on PostgreSQL; a
+# connection the server closed is replaced at checkout without one (extensions.py).
 SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
 LESSONS_DIR = str(Path(__file__).resolve().parent.parent / "lessons")
 
@@ -18,6 +20,10 @@ REMEMBER_COOKIE_SECURE = None
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_HTTPONLY = True
 WTF_CSRF_TIME_LIMIT = None  # a lesson can outlast the default hour
+# Flask-WTF refuses a form over HTTPS without a Referer of this host, but the pages'
+# `Referrer-Policy: no-referrer` keeps browsers from sending one: behind an HTTPS proxy
+# (TRUSTED_PROXY_HOPS) every form failed. The token and the SameSite cookie protect.
+WTF_CSRF_SSL_STRICT = False
 
 # Smallest number of answers before any result is shown; schools may raise it.
 MIN_ANSWERS_DEFAULT = 5
@@ -27,6 +33,14 @@ OPEN_TEXT_MAX_LENGTH = 280
 RUN_MAX_HOURS = 12
 # A paused lesson (between two sessions) ends by itself this many days after the pause.
 RUN_PAUSED_MAX_DAYS = 21
+# How long a request waits for SQLite's write lock while another connection holds it,
+# then gives up with a 503 and Retry-After (the phone sends its answer again); once a
+# wait ran out, a worker's requests give up at once until one writes again, so waiting
+# workers never stall the reads (extensions.py). Commands (the CLI) wait 5 s.
+SQLITE_REQUEST_BUSY_TIMEOUT_MS = 1000
+# /healthz answers 503 when less than this many MiB are free for the database or instance/.
+HEALTH_MIN_FREE_MB = 200
+
 # How often a waiting page asks "anything new?", in milliseconds.
 POLL_INTERVAL_MS = 2000
 

@@ -1,15 +1,17 @@
 """Error pages: a clear message in the user's language, never a stack trace."""
 
+import contextlib
 import math
 import sqlite3
 import time
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from .extensions import db, limiter
@@ -32,13 +34,87 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(500, _server_error)
-    app.register_error_handler(OperationalError, _database_busy)
+    app.register_error_handler(SQLAlchemyError, _database_unavailable)
 
 
-# Seconds a phone waits before it sends a refused answer again, once.
+# Seconds a phone waits before it sends a refused answer again, or goes back to its lesson.
 RETRY_AFTER_SECONDS = 2
-# PostgreSQL: a lock not granted in time, a deadlock, a serialization failure.
-_BUSY_SQLSTATES = ("55P03", "40P01", "40001")
+
+# SQLite's primary result codes (the low byte of the extended code) for a database that
+# cannot serve now, not a statement that is wrong: BUSY and LOCKED (another writer holds
+# it), NOMEM, READONLY (a read-only file or folder), IOERR, FULL (the disk), CANTOPEN and
+# PROTOCOL. Everything else (SQLITE_ERROR: no such table or column, a syntax error;
+# CONSTRAINT; CORRUPT) is the code's fault or needs a person: a 500.
+_SQLITE_UNAVAILABLE = {5, 6, 7, 8, 10, 13, 14, 15}
+# PostgreSQL's SQLSTATEs and classes for the same: a connection lost or refused (08),
+# too few resources (53: disk full, out of memory, too many connections), a server or
+# I/O error (58), a server shutting down, crashed or starting (57P01-3), a statement
+# cancelled by a time-out (57014), a standby that takes no writes (25006), and a lock
+# not granted in time, a deadlock or a serialization failure (55P03, 40P01, 40001).
+_POSTGRES_UNAVAILABLE_CLASSES = ("08", "53", "58")
+_POSTGRES_UNAVAILABLE = ("57P01", "57P02", "57P03", "57014", "25006", "55P03", "40P01", "40001")
+# PEP 249's names, so a driver's own exception (from a raw connection) is understood too.
+_DRIVER_CONNECTION_ERRORS = ("OperationalError", "InterfaceError")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether a database error means "not now" (try again) rather than "wrong" (a bug).
+
+    Lost or refused connections, a pool with no connection free in time, a full
+    disk, an I/O error, a read-only database and a held lock are faults of the
+    moment: a 503 with Retry-After, which a phone rides out. A wrong statement or
+    a broken constraint is not. Takes SQLAlchemy's wrapped errors and the
+    driver's own (sqlite3, psycopg).
+    """
+    if isinstance(error, PoolTimeoutError | DisconnectionError):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is None:
+            return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+        return (code & 0xFF) in _SQLITE_UNAVAILABLE
+    names = {cls.__name__ for cls in type(error).__mro__}
+    if not names & {"DatabaseError", "InterfaceError"}:
+        return False  # not a driver's error at all
+    state = getattr(error, "sqlstate", None)
+    if state is None:
+        # No answer from a server: it refused the connection, or closed it.
+        return bool(names & set(_DRIVER_CONNECTION_ERRORS))
+    return state.startswith(_POSTGRES_UNAVAILABLE_CLASSES) or state in _POSTGRES_UNAVAILABLE
+
+
+# An outage is hundreds of refused requests a second: one log line per process at most
+# this often, with the number refused since the last one.
+UNAVAILABLE_LOG_SECONDS = 10.0
+
+
+class _UnavailableLog:
+    logged_at = -UNAVAILABLE_LOG_SECONDS
+    refused = 0
+
+
+def log_unavailable(logger, error: BaseException) -> None:
+    """Tell the log that the database could not serve: the driver's error class and code,
+    never a path (join codes), a statement's values or a form."""
+    _UnavailableLog.refused += 1
+    now = time.monotonic()
+    if now - _UnavailableLog.logged_at < UNAVAILABLE_LOG_SECONDS:
+        return
+    refused, _UnavailableLog.refused, _UnavailableLog.logged_at = _UnavailableLog.refused, 0, now
+    driver = error.orig if isinstance(error, DBAPIError) else error
+    code = getattr(driver, "sqlite_errorname", None) or getattr(driver, "sqlstate", None)
+    logger.warning(
+        "Database unavailable (%s%s): %d request(s) answered 503 with Retry-After "
+        "(logged at most every %d s)",
+        type(driver).__name__,
+        f" {code}" if code else "",
+        refused,
+        UNAVAILABLE_LOG_SECONDS,
+    )
 
 
 def _titles() -> dict[int, str]:
@@ -67,31 +143,55 @@ def render_error(status: int, message: str | None = None, **context) -> tuple[st
     return page, status
 
 
-def is_busy(error: OperationalError) -> bool:
-    """Whether the database refused only because another writer held it too long."""
-    original = error.orig
-    if isinstance(original, sqlite3.OperationalError):
-        text = str(original).lower()
-        return "locked" in text or "busy" in text
-    return getattr(original, "sqlstate", None) in _BUSY_SQLSTATES
-
-
-def _database_busy(error: OperationalError):
-    """A write lock held too long: 503 with Retry-After; a phone's answer is sent again once."""
-    if not is_busy(error):
+def _database_unavailable(error: SQLAlchemyError):
+    """The database cannot serve now: 503 with Retry-After, and the page brings the browser
+    back by itself (app.js); a phone's answer is sent again once. Any other database error
+    goes on to the 500 handler.
+    """
+    if not is_unavailable(error):
         raise error
-    db.session.rollback()
-    retry = None
+    rollback()
+    log_unavailable(current_app.logger, error)
     is_answer = request.method == "POST" and request.endpoint == "student.live_answer"
+    message, retry = None, None
     if is_answer and "retried" not in request.form:
+        message = _("Your answer was not saved yet. It is sent again by itself in a moment.")
         retry = [*request.form.items(multi=True), ("retried", "1")]
+    elif is_answer:
+        message = _("Your answer was not saved yet. Send it again from the lesson in a moment.")
     page, status = render_error(
         503,
-        _("Your answer was not saved yet. It is sent again by itself in a moment."),
+        message,
         retry_fields=retry,
         retry_after=RETRY_AFTER_SECONDS,
+        return_to=None if retry else _return_to(),
+        database_unavailable=True,
     )
     return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def _return_to() -> str | None:
+    """Where the error page goes by itself after Retry-After: a phone to its lesson,
+    any other page that was only read to itself; a staff form sent is not sent again."""
+    blueprint = request.blueprint
+    code = (request.view_args or {}).get("code")
+    if blueprint == "student" and isinstance(code, str) and request.endpoint != "student.join_link":
+        return url_for("student.live", code=code)
+    if blueprint == "booth":
+        return url_for("booth.index")
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.rstrip("?")
+    return None
+
+
+def rollback() -> None:
+    """Roll the request's session back; a rollback that fails itself (the connection is
+    gone) must not turn the page being shown into another error."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.close()
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
@@ -132,5 +232,5 @@ def _untrusted_host(error: SecurityError) -> SecurityError:
 
 
 def _server_error(error: Exception) -> tuple[str, int]:
-    db.session.rollback()
+    rollback()
     return render_error(500)

@@ -3,12 +3,13 @@
 import contextlib
 import functools
 import os
+import select
 import sqlite3
 from datetime import datetime
 from typing import Any
 
 from babel import support
-from flask import Flask, Request, current_app, g, session
+from flask import Flask, Request, current_app, g, has_request_context, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, get_locale, get_translations, lazy_gettext
 from flask_limiter import Limiter
@@ -19,7 +20,9 @@ from flask_wtf import CSRFProtect
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.pool import Pool
 from wtforms.i18n import messages_path
 
 NAMING_CONVENTION = {
@@ -99,7 +102,8 @@ class AppLimiter(Limiter):
 limiter = AppLimiter(key_func=get_remote_address, key_prefix="klasgesprek")
 
 
-# How long SQLite waits for another writer before giving up (then the app answers 503).
+# How long SQLite waits for another writer before giving up (then the app answers 503):
+# a command (the CLI) this long, a request only as long as its SQLITE_REQUEST_BUSY_TIMEOUT_MS.
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
@@ -122,6 +126,88 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_MS)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+# What a request waits instead while this process finds the write lock stuck (see below).
+SQLITE_STUCK_BUSY_TIMEOUT_MS = 20
+# SQLite's extended result code of a write that waited its whole busy timeout in vain.
+_SQLITE_BUSY = 5
+
+
+class _WriteLockWatch:
+    """Whether this process found SQLite's write lock held for a request's whole wait.
+
+    A burst of answers holds the lock for milliseconds at a time, and a request waits
+    its turn (SQLITE_REQUEST_BUSY_TIMEOUT_MS). A lock held past that is stuck (another
+    process, a long command): then every worker, and every thread of it, would sit
+    in the same wait, and the reads queued behind them would stall with it. So once
+    a request's wait ran out, this process's requests wait only
+    SQLITE_STUCK_BUSY_TIMEOUT_MS (a 503 with Retry-After that the phone rides out),
+    until one of its requests writes again.
+    """
+
+    stuck = False
+
+
+@event.listens_for(Pool, "checkout")
+def _sqlite_wait_in_requests(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """A request waits for SQLite's write lock as `_WriteLockWatch` says; a command 5 s."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    record.info["changes"] = dbapi_connection.total_changes
+    if not has_request_context():
+        return
+    if _WriteLockWatch.stuck:
+        wanted = SQLITE_STUCK_BUSY_TIMEOUT_MS
+    else:
+        wanted = min(
+            current_app.config.get("SQLITE_REQUEST_BUSY_TIMEOUT_MS", SQLITE_BUSY_TIMEOUT_MS),
+            SQLITE_BUSY_TIMEOUT_MS,
+        )
+    if record.info.get("busy_timeout") != wanted:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={int(wanted)}")
+        record.info["busy_timeout"] = wanted
+
+
+@event.listens_for(Pool, "checkin")
+def _sqlite_lock_free_again(dbapi_connection: Any, record: Any) -> None:
+    """A request that changed a row had the write lock: it is not stuck (any more)."""
+    if not _WriteLockWatch.stuck or not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    if dbapi_connection.total_changes != record.info.get("changes"):
+        _WriteLockWatch.stuck = False
+
+
+@event.listens_for(Engine, "handle_error")
+def _sqlite_lock_stuck(context: Any) -> None:
+    """A wait for SQLite's write lock ran out: it is stuck, `_WriteLockWatch` says so."""
+    error = context.original_exception
+    if isinstance(error, sqlite3.OperationalError) and has_request_context():
+        _WriteLockWatch.stuck |= getattr(error, "sqlite_errorcode", None) == _SQLITE_BUSY
+
+
+@event.listens_for(Pool, "checkout")
+def _replace_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A PostgreSQL connection the server closed while it sat in the pool is replaced
+    before a request uses it, so a restarted database costs no request.
+
+    An idle connection has nothing to read unless the server said goodbye (a restart,
+    `pg_terminate_backend`, a proxy's time-out): one `poll()` of its socket, no round
+    trip. SQLAlchemy's `pool_pre_ping` asks the server instead, a round trip per
+    checkout (README, Performance). A server that vanished without a word is found
+    by the request itself: a 503 that the phone rides out (`errors.is_unavailable`).
+    """
+    pgconn = getattr(dbapi_connection, "pgconn", None)  # psycopg 3
+    if pgconn is None:
+        return
+    if dbapi_connection.broken or dbapi_connection.closed or _has_input(pgconn.socket):
+        raise DisconnectionError("the server closed this pooled connection")
+
+
+def _has_input(socket: int) -> bool:
+    poller = select.poll()
+    poller.register(socket, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _owner_only(database: str) -> None:
@@ -170,6 +256,22 @@ class SessionInterface(SecureCookieSessionInterface):
         if built is None or built[0] != keys:
             built = self._built = (keys, super().get_signing_serializer(app))
         return built[1]
+
+
+def statements_commit_alone() -> None:
+    """Let each statement of this request commit on its own on PostgreSQL: no BEGIN, no COMMIT.
+
+    For the phones' busiest views, whose statements are reads and single-statement
+    writes: under PostgreSQL's READ COMMITTED every statement sees what was committed
+    when it began, in a transaction or not, and one statement is atomic by itself, so
+    a transaction around them adds nothing but two round trips to the database. A
+    view that goes on to writes that must hold together calls `db.session.commit()`
+    first; its next statement begins a transaction as usual. Called once statements
+    ran, it changes nothing until the next commit. SQLite, in the worker's own
+    process, keeps its transactions.
+    """
+    if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def init_app(app: Flask, *, migrations: bool = True) -> None:

@@ -35,9 +35,11 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 from werkzeug.http import parse_cookie, parse_etags
 
+from . import state_cache
 from .accounts import sessions
 from .accounts.models import User
 from .converters import MAX_ID
+from .errors import RETRY_AFTER_SECONDS, is_unavailable, log_unavailable
 from .extensions import SessionInterface, db, login_manager
 from .polls import answers, services
 from .polls.models import Run
@@ -45,7 +47,7 @@ from .security import set_security_headers
 from .student import tokens
 from .timeutil import as_utc, now_utc
 
-# How long a worker reuses the projector's count of answers, and for how many runs at most.
+# How long a worker reuses the projector's counts (answers, phones), and for how many runs at most.
 COUNT_SECONDS = 1.0
 COUNTS_KEPT = 1024
 
@@ -58,10 +60,13 @@ def init_app(app: Flask) -> None:
 class StatePoll:
     """WSGI middleware that answers the state polls it can without the rest of Flask.
 
-    A joined phone's `GET /live/CODE/state` of an open run: one indexed query
-    for the run's id, version and end, then a 304 (or the version). A teacher's
-    `GET /runs/ID/state` of their own run whose ETag is still current: one query
-    for the account and the run, one count, then a 304.
+    A joined phone's `GET /live/CODE/state` of an open run: the run's id, version
+    and end, then a 304 (or the version). A teacher's `GET /runs/ID/state` of their
+    own run whose ETag is still current: the account and the run, the counts, then
+    a 304. On PostgreSQL the run and account rows are kept per worker until a
+    notification says they changed (`classroom.state_cache`), so a poll when nothing
+    changed needs no round trip; on SQLite one indexed read each, in the process.
+    The counts are read at most once a second per worker and run version (`_figures`).
     """
 
     PHONE, PROJECTOR, SUFFIX = "/live/", "/runs/", "/state"
@@ -70,29 +75,62 @@ class StatePoll:
         self.app = app
         self.wsgi_app = wsgi_app
         self._ready = False
-        self._counts: dict[tuple[int, int, int], tuple[float, int, int]] = {}
+        self._counts: dict[tuple[int, int | None, int], tuple[float, int, int, int]] = {}
 
     def __call__(self, environ: dict, start_response):
-        """Answer the poll here when possible; hand everything else to Flask."""
+        """Answer the poll here when possible; hand everything else to Flask.
+
+        A database that cannot serve now (`errors.is_unavailable`) gets the 503 with
+        Retry-After that Flask's handler gives; any other error is the server's 500.
+        """
         path = environ.get("PATH_INFO", "")
         if (
             path.endswith(self.SUFFIX)
             and environ.get("REQUEST_METHOD") == "GET"
             and not environ.get("QUERY_STRING")
         ):
-            if not self._ready:
-                self._setup()
-            middle = path[: -len(self.SUFFIX)]
-            if middle.startswith(self.PHONE):
-                code = services.normalise_code(middle[len(self.PHONE) :])
-                version = self._phone_version(environ, code) if code else None
-                if version is not None:
-                    return self._respond(environ, start_response, str(version))
-            elif middle.startswith(self.PROJECTOR):
-                run_id = _id_in_path(middle[len(self.PROJECTOR) :])
-                if run_id is not None and self._projector_current(environ, run_id):
-                    return self._not_modified(environ, start_response)
+            try:
+                answered = self._answer(environ, start_response, path)
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
+                log_unavailable(self.app.logger, error)
+                return self._unavailable(environ, start_response)
+            if answered is not None:
+                return answered
         return self.wsgi_app(environ, start_response)
+
+    def _answer(self, environ: dict, start_response, path: str):
+        """The poll's response when it can be answered here, else None (Flask answers it)."""
+        if not self._ready:
+            self._setup()
+        middle = path[: -len(self.SUFFIX)]
+        if middle.startswith(self.PHONE):
+            code = services.normalise_code(middle[len(self.PHONE) :])
+            version = self._phone_version(environ, code) if code else None
+            if version is not None:
+                return self._respond(environ, start_response, str(version))
+        elif middle.startswith(self.PROJECTOR):
+            run_id = _id_in_path(middle[len(self.PROJECTOR) :])
+            if run_id is not None and self._projector_current(environ, run_id):
+                return self._not_modified(environ, start_response)
+        return None
+
+    def _unavailable(self, environ: dict, start_response):
+        """503, Retry-After and no-store, with the headers every response carries."""
+        headers = self._headers if self._ready else _security_headers(self.app)
+        security = headers.get(environ.get("wsgi.url_scheme", "http"), headers["http"])
+        body = b'{"error": "unavailable"}'
+        start_response(
+            "503 SERVICE UNAVAILABLE",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                ("Retry-After", str(RETRY_AFTER_SECONDS)),
+                *security,
+            ],
+        )
+        return [body]
 
     def _setup(self) -> None:
         # On first use, when the app is complete: its engine, its cookie
@@ -106,11 +144,13 @@ class StatePoll:
         self._max_age = int(app.permanent_session_lifetime.total_seconds())
         with app.app_context():
             self._engine = db.engine
+        self._cache = state_cache.of_app(app)
         self._statements = {
             name: self._compiled(statement)
             for name, statement in (
                 ("run", _RUN_STATE),
                 ("projector", _PROJECTOR_STATE),
+                ("joined", _JOINED),
                 ("count", answers.COUNT_AT),
             )
         }
@@ -118,14 +158,7 @@ class StatePoll:
         # address or browser changes; "strong" ends the session, which only Flask does.
         protection = app.config.get("SESSION_PROTECTION", login_manager.session_protection)
         self._projector_allowed = protection in (None, False, "", "basic")
-        self._headers = {}
-        for scheme in ("http", "https"):
-            base_url = f"{scheme}://{app.config.get('SERVER_NAME') or 'localhost'}"
-            with app.test_request_context("/live/CODE/state", base_url=base_url):
-                headers = set_security_headers(Response()).headers
-            self._headers[scheme] = [
-                (name, value) for name, value in headers.items() if name != "Content-Type"
-            ]
+        self._headers = _security_headers(app)
         self._ready = True
 
     def _compiled(self, statement) -> tuple[str, list[str] | None]:
@@ -163,13 +196,35 @@ class StatePoll:
         session_data = self._session(environ)
         if session_data is None:
             return None
-        row = self._query("run", {"code": code})
+        row = self._kept_or_read(("run", code), "run", {"code": code}, lambda row: row[0])
         if row is None or row[2] is not None or _passed(row[3]):
             return None
         run_id, version = row[0], row[1]
         if tokens.token_of(session_data, run_id) is None:
             return None
         return version
+
+    def _kept_or_read(self, key: tuple, name: str, values: dict, run_of, account=None):
+        """A row as this worker keeps it (PostgreSQL, until a notification), or read now.
+
+        `run_of(row)` names the run the row belongs to, `account` its account, if any:
+        a notification for either forgets it.
+        """
+        cache = self._cache
+        if cache is None:
+            return self._query(name, values)
+        row = cache.get(key)
+        if row is not None:
+            return row
+        ticket = cache.ticket()
+        row = self._query(name, values)
+        if row is not None:
+            row = tuple(row)
+            tags = [state_cache.run_tag(run_of(row))]
+            if account is not None:
+                tags.append(state_cache.account_tag(account))
+            cache.keep(key, row, ticket, tags)
+        return row
 
     def _projector_current(self, environ: dict, run_id: int) -> bool:
         """Whether the run's own teacher, in a session Flask would leave as it is, has its state."""
@@ -188,40 +243,57 @@ class StatePoll:
             environ, session_data
         ):
             return False  # Flask-Login marks the session as not fresh, in the cookie
-        connection = self._engine.raw_connection()
-        try:
-            row = self._query("projector", {"run_id": run_id, "user_id": account[0]}, connection)
-            if row is None or not sessions.admits(row[0], row[1], account[1]):
-                return False
-            version, joined, position = row[2], row[3], row[4]
-            count, batched = 0, 0
-            if position is not None:
-                count, batched = self._count(connection, run_id, position, version)
-        finally:
-            connection.close()
+        user_id = account[0]
+        row = self._kept_or_read(
+            ("projector", run_id, user_id),
+            "projector",
+            {"run_id": run_id, "user_id": user_id},
+            lambda _row: run_id,
+            account=user_id,
+        )
+        if row is None or not sessions.admits(row[0], row[1], account[1]):
+            return False
+        version, position = row[2], row[3]
+        figures = self._figures(run_id, position, version)
+        if figures is None:
+            return False
+        joined, count, batched = figures
         _shown, etag = services.presenter_state(version, joined, count, batched)
         environ["klasgesprek.etag"] = etag
         return parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains(etag)
 
-    def _count(self, connection, run_id: int, position: int, version: int) -> tuple[int, int]:
-        """The answers at a position, counted at most once a second per worker and run version.
+    def _figures(
+        self, run_id: int, position: int | None, version: int
+    ) -> tuple[int, int, int] | None:
+        """Phones joined and answers at a position, read at most once a second per worker
+        and run version; None when the run is gone.
 
         Every screen of a run polls; counting thousands of answers for each poll is
-        the whole cost of it. A count up to COUNT_SECONDS old only delays the
-        projector's figure by as much: a new version (a question opened or closed)
-        is counted afresh, and the Flask view, which every changed state reaches,
-        always counts.
+        the whole cost of it, and every phone that joins changes the number of phones.
+        Figures up to COUNT_SECONDS old only delay the projector's figures by as much:
+        a new version (a question opened or closed) is counted afresh, and the Flask
+        view, which every changed state reaches, always counts.
         """
         key = (run_id, position, version)
         now = time.monotonic()
         cached = self._counts.get(key)
         if cached is not None and now - cached[0] < COUNT_SECONDS:
-            return cached[1], cached[2]
-        count, batched = self._query("count", {"run_id": run_id, "position": position}, connection)
+            return cached[1], cached[2], cached[3]
+        connection = self._engine.raw_connection()
+        try:
+            row = self._query("joined", {"run_id": run_id}, connection)
+            if row is None:
+                return None
+            count, batched = 0, 0
+            if position is not None:
+                values = {"run_id": run_id, "position": position}
+                count, batched = self._query("count", values, connection)
+        finally:
+            connection.close()
         if len(self._counts) >= COUNTS_KEPT:
             self._counts.clear()
-        self._counts[key] = (now, count, batched)
-        return count, batched
+        self._counts[key] = (now, row[0], count, batched)
+        return row[0], count, batched
 
     def _same_browser(self, environ: dict, session_data: dict) -> bool:
         """Whether Flask-Login's own session identifier of this request is the session's.
@@ -275,10 +347,25 @@ _RUN_STATE = db.select(Run.id, Run.version, Run.ended_at, Run.expires_at).where(
 )
 # The account of the session and its own run (the Flask guard's 404 otherwise), in one row.
 _PROJECTOR_STATE = (
-    db.select(User.active, User.session_token, Run.version, Run.joined, Run.current_position)
+    db.select(User.active, User.session_token, Run.version, Run.current_position)
     .join(User, User.id == Run.teacher_id)
     .where(Run.id == db.bindparam("run_id"), Run.teacher_id == db.bindparam("user_id"))
 )
+# The phones joined, which change with every join and are read with the answers' count.
+_JOINED = db.select(Run.joined).where(Run.id == db.bindparam("run_id"))
+
+
+def _security_headers(app: Flask) -> dict[str, list[tuple[str, str]]]:
+    """The headers `security.set_security_headers` gives a state poll, per URL scheme."""
+    headers_of = {}
+    for scheme in ("http", "https"):
+        base_url = f"{scheme}://{app.config.get('SERVER_NAME') or 'localhost'}"
+        with app.test_request_context("/live/CODE/state", base_url=base_url):
+            headers = set_security_headers(Response()).headers
+        headers_of[scheme] = [
+            (name, value) for name, value in headers.items() if name != "Content-Type"
+        ]
+    return headers_of
 
 
 def _id_in_path(text: str) -> int | None:

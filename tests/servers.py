@@ -1,8 +1,9 @@
 """Real servers for the tests that need them: free ports, gunicorn start and stop.
 
 Used by tests/test_faults.py, tests/test_two_instances.py, tests/test_shared_limits.py,
-tests/browser/conftest.py and bench/run.py. A server binds 127.0.0.1 only, in a
-process group of its own, so that stopping it stops its workers too.
+tests/test_load_balancer.py, tests/test_access_log.py, tests/browser/conftest.py and
+bench/run.py. A server binds 127.0.0.1 only, in a process group of its own, so that
+stopping it stops its workers too.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import runpy
 import signal
 import socket
 import subprocess
@@ -52,6 +54,12 @@ def _has_control_socket() -> bool:
     from gunicorn.config import KNOWN_SETTINGS
 
     return any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS)
+
+
+def deployed_workers() -> list[str]:
+    """gunicorn's options for the worker class and threads that gunicorn.conf.py sets."""
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return ["--worker-class", settings["worker_class"], "--threads", str(settings["threads"])]
 
 
 @dataclass
@@ -103,19 +111,29 @@ def start_gunicorn(
     log_path: Path,
     *,
     workers: int = 2,
-    threads: int = 1,
+    threads: int | None = None,
     target: str = "wsgi:app",
     cwd: Path = ROOT,
     options: tuple[str, ...] = (),
+    port: int | None = None,
 ) -> Gunicorn:
-    """Start gunicorn as in production: sync workers, or gthread with threads > 1."""
-    port = free_port()
+    """Start gunicorn as in production: the worker class and threads of gunicorn.conf.py, in
+    any folder (the benchmark's floor too), unless `threads` says: 1 for sync workers,
+    more for gthread with that many.
+
+    On a free port, or on `port` (an instance started again behind a load balancer).
+    """
+    port = port or free_port()
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", str(workers), *options]
     if _has_control_socket():
         # No control socket in ~/.gunicorn, shared with every other gunicorn on the machine.
         command.append("--no-control-socket")
-    if threads > 1:
+    if threads is None:
+        command += deployed_workers()
+    elif threads == 1:
+        command += ["--worker-class", "sync"]
+    else:
         command += ["--worker-class", "gthread", "--threads", str(threads)]
     command.append(target)
     with log_path.open("ab") as log:

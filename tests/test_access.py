@@ -7,6 +7,7 @@ PUBLIC_ENDPOINTS = {
     "static",
     "main.index",
     "main.healthz",
+    "main.readyz",
     "main.privacy",
     "main.set_language",
     "accounts.login",

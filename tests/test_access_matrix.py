@@ -40,6 +40,7 @@ MATRIX = {
     "static": ANYONE,
     "main.index": ANYONE,
     "main.healthz": ANYONE,
+    "main.readyz": ANYONE,
     "main.privacy": ANYONE,
     "main.set_language": ANYONE,
     "accounts.login": ANYONE,

@@ -151,7 +151,11 @@ class Run(RunState, db.Model):
         return as_utc(self.expires_at) if self.is_expired else None
 
     def touch(self) -> None:
-        """Mark a change that waiting screens must pick up (incremented in SQL, never lost)."""
+        """Mark a change that waiting screens must pick up (incremented in SQL, never lost).
+
+        The one place a run's version moves: the flush that writes it also tells the
+        state polls of every worker and instance (`classroom.state_cache`).
+        """
         if inspect(self).persistent:
             # Read-increment-write in Python loses one of two concurrent changes.
             self.version = Run.version + 1

@@ -428,10 +428,13 @@ def count_booth_turn(run: Run, turn: str) -> bool:
     if not round_id or not number.isdigit() or len(number) > 6:
         return False
     params = {"run_id": run.id, "round": round_id, "turns": int(number)}
-    return db.session.connection().execute(_COUNT_TURN, params).rowcount == 1
+    if db.session.connection().execute(_COUNT_TURN, params).rowcount != 1:
+        return False
+    run.touch()  # the projector follows the counter
+    return True
 
 
-# The projector follows the counter: the run's version moves with it.
+# Built once: the counter moves only from the turn the form was made for.
 _COUNT_TURN = (
     db.update(Run)
     .where(
@@ -439,7 +442,7 @@ _COUNT_TURN = (
         Run.booth_round == db.bindparam("round"),
         Run.booth_turns == db.bindparam("turns"),
     )
-    .values(booth_turns=Run.booth_turns + 1, version=Run.version + 1)
+    .values(booth_turns=Run.booth_turns + 1)
 )
 
 

@@ -27,8 +27,9 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from .. import state_cache
 from ..errors import render_error
-from ..extensions import db, limiter
+from ..extensions import db, limiter, statements_commit_alone
 from ..polls import answers, join_tickets, services
 from ..polls.answer_forms import answer_form, form_value, initial_data
 from ..polls.models import AnswerableQuestion, LiveRun, Question, Run
@@ -168,6 +169,7 @@ def join():
 @code_limit()
 def join_link(code: str):
     """The short link and QR target: join the run and go to its live page."""
+    statements_commit_alone()  # a read, and the one update that counts the phone in
     found = _run_for_code(code)
     if not isinstance(found, LiveRun):
         return found
@@ -238,19 +240,44 @@ def live(code: str):
     join link, an ended lesson shows its page; a paused one keeps its live page.
     """
     normalised = services.normalise_code(code)
-    state = services.live_run(normalised) if normalised else None
+    state = _live_run(normalised) if normalised else None
     g.token = tokens.device_token(state.id) if state is not None else None
     if g.token is None:
         return redirect(url_for("student.join_link", code=code))
     if not (state.is_open or state.is_paused):
+        statements_commit_alone()
         return _run_for_code(code)
     if state.is_open and tokens.counted_session(state.id) != state.session_number:
         return redirect(url_for("student.join_link", code=code))  # back in a next session
     page = _shared_live_page_of(state)
     if page is not None:
         return page
+    statements_commit_alone()
     g.run = db.session.get(Run, state.id)
     return _render_live()
+
+
+def _live_run(code: str) -> LiveRun | None:
+    """`services.live_run`, as this worker keeps it on PostgreSQL until the run changes.
+
+    Every phone loads its live page at every change; between two changes they all
+    read the same row. On PostgreSQL each worker keeps that row until a notification
+    says the run or one of its questions changed (`classroom.state_cache`, which the
+    state polls use too, so a page is never older than the poll that asked for it).
+    Only the page reads it so: joining and answering read the run themselves.
+    """
+    cache = state_cache.of_app(current_app)
+    if cache is None:
+        return services.live_run(code)
+    kept = cache.get(("live", code))
+    if kept is not None:
+        return kept[0]
+    ticket = cache.ticket()
+    statements_commit_alone()
+    state = services.live_run(code)
+    if state is not None:
+        cache.keep(("live", code), (state,), ticket, [state_cache.run_tag(state.id)])
+    return state
 
 
 def _shared_live_page_of(state: LiveRun) -> str | None:
@@ -268,6 +295,7 @@ def _shared_live_page_of(state: LiveRun) -> str | None:
         if state.shown_revealed:
             return None
         return _shared_live_page(context, (None, None, False))
+    statements_commit_alone()
     answered = answers.answer_of(question, g.token) is not None
     fields = _answer_fields(question, language, None)
     context.update(question=question, fields=fields, answered=answered)
@@ -409,6 +437,7 @@ def live_state(code: str):
 @code_limit()
 def live_answer(code: str, question_id: int):
     """Store the student's answer to the open question (a resubmit replaces it)."""
+    statements_commit_alone()  # reads, and the one upsert of an answer with options
     found = _question_of_code(code, question_id)
     if not isinstance(found, AnswerableQuestion):
         return found
@@ -427,9 +456,13 @@ def live_answer(code: str, question_id: int):
     if not form.validate_on_submit():
         return _render_live_of(question.run_id, question_form=form, status=400)
     value, text = form_value(question, form)
+    stored = question
+    if question.type == "text":
+        # An open text is moderated in batches and checked against the school's words: its
+        # writes hold together in one transaction, and they take the model.
+        db.session.commit()
+        stored = db.session.get(Question, question.id)
     try:
-        # An open text is moderated and checked against the school's words: that takes the model.
-        stored = db.session.get(Question, question.id) if question.type == "text" else question
         answers.store_answer(stored, g.token, value=value, text=text)
     except answers.InvalidAnswer:
         flash(_("That answer does not fit this question."), "error")
