@@ -42,6 +42,27 @@ def make_test_app(**config):
     return create_app(settings)
 
 
+@contextlib.contextmanager
+def app_with_schema(**config):
+    """An app on a fresh schema of its database, dropped again afterwards."""
+    app = make_test_app(**config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+def shared_database_url(path: Path) -> str:
+    """A database several connections share: the test PostgreSQL, or a SQLite file at `path`."""
+    return DATABASE_URL if DATABASE_URL.startswith("postgresql") else f"sqlite:///{path}"
+
+
 @pytest.fixture
 def lessons_dir():
     """The sample module with one poll of every type; test modules may override this."""
@@ -50,15 +71,8 @@ def lessons_dir():
 
 @pytest.fixture
 def app(lessons_dir):
-    app = make_test_app(LESSONS_DIR=str(lessons_dir))
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    with app_with_schema(LESSONS_DIR=str(lessons_dir)) as app:
+        yield app
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import DATABASE_URL, Staff, make_test_app
+from conftest import DATABASE_URL, Staff, app_with_schema, shared_database_url
 
 from classroom import extensions
 from classroom.accounts.models import User
@@ -30,16 +30,9 @@ def database_file(tmp_path):
 def app(lessons_dir, database_file, monkeypatch):
     """The app on a database file, with a short SQLite busy timeout."""
     monkeypatch.setattr(extensions, "SQLITE_BUSY_TIMEOUT_MS", 200, raising=False)
-    url = DATABASE_URL if ON_POSTGRES else f"sqlite:///{database_file}"
-    app = make_test_app(LESSONS_DIR=str(lessons_dir), SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    url = shared_database_url(database_file)
+    with app_with_schema(LESSONS_DIR=str(lessons_dir), SQLALCHEMY_DATABASE_URI=url) as app:
+        yield app
 
 
 def answers_of(app, question_id):

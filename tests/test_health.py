@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DATABASE_URL, make_test_app
+from conftest import DATABASE_URL, app_with_schema, make_test_app, shared_database_url
 from servers import ROOT
 from sqlalchemy import event
 
@@ -21,16 +21,10 @@ ON_POSTGRES = DATABASE_URL.startswith("postgresql")
 @pytest.fixture
 def file_app(tmp_path):
     """The app on a database file (or PostgreSQL): a second connection can get in its way."""
-    url = DATABASE_URL if ON_POSTGRES else f"sqlite:///{tmp_path / 'health.sqlite'}"
-    app = make_test_app(SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    with app_with_schema(
+        SQLALCHEMY_DATABASE_URI=shared_database_url(tmp_path / "health.sqlite")
+    ) as app:
+        yield app
 
 
 @contextlib.contextmanager

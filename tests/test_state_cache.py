@@ -18,7 +18,13 @@ import urllib.parse
 import psycopg
 import pytest
 import sqlalchemy
-from conftest import DATABASE_URL, SAMPLE_LESSONS_DIR, make_test_app
+from conftest import (
+    DATABASE_URL,
+    SAMPLE_LESSONS_DIR,
+    app_with_schema,
+    make_test_app,
+    shared_database_url,
+)
 from servers import server_env, start_gunicorn, stop_all
 
 from classroom import state_cache
@@ -39,16 +45,9 @@ PROMISED_SECONDS = 1.0
 @pytest.fixture
 def app(lessons_dir, tmp_path):
     """The test app on a database a second app can share: the test PostgreSQL, or a file."""
-    url = DATABASE_URL if ON_POSTGRESQL else f"sqlite:///{tmp_path / 'shared.sqlite'}"
-    app = make_test_app(LESSONS_DIR=str(lessons_dir), SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    url = shared_database_url(tmp_path / "shared.sqlite")
+    with app_with_schema(LESSONS_DIR=str(lessons_dir), SQLALCHEMY_DATABASE_URI=url) as app:
+        yield app
 
 
 @pytest.fixture
