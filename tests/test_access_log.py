@@ -7,7 +7,6 @@ the shipped format has no address and no user agent either.
 """
 
 import datetime
-import http.client
 import re
 import runpy
 import secrets
@@ -17,6 +16,7 @@ from types import SimpleNamespace
 import pytest
 from conftest import PASSWORD_HASH, SAMPLE_LESSONS_DIR, make_test_app
 from servers import ROOT, server_env, start_gunicorn, stop_all
+from test_faults import http_request as request
 
 from classroom.accounts.models import School, User
 from classroom.coordination.models import SchoolClass
@@ -145,19 +145,6 @@ def _seed(database: str, secret: str) -> dict:
     return seeded
 
 
-def _request(port: int, method: str, path: str, headers=None, body=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    try:
-        sent = dict(headers or {})
-        if body is not None:
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=sent)
-        response = connection.getresponse()
-        return response.status, response.msg, response.read().decode(errors="replace")
-    finally:
-        connection.close()
-
-
 @pytest.mark.server
 def test_the_access_log_shows_routes_and_statuses_without_codes_or_tokens(tmp_path):
     database = f"sqlite:///{tmp_path / 'log.sqlite'}"
@@ -174,20 +161,20 @@ def test_the_access_log_shows_routes_and_statuses_without_codes_or_tokens(tmp_pa
     try:
         server.wait_until_up()
         port = server.port
-        status, headers, _body = _request(port, "GET", f"/j/{code}?t={ticket}")
+        status, headers, _body = request(port, "GET", f"/j/{code}?t={ticket}")
         assert status == 302
         cookie = {"Cookie": re.search(r"session=[^;]*", headers["Set-Cookie"])[0]}
         referer = {**cookie, "Referer": f"http://127.0.0.1:{port}/live/{code}?t={ticket}"}
-        status, _headers, page = _request(port, "GET", f"/live/{code}", referer)
+        status, _headers, page = request(port, "GET", f"/live/{code}", referer)
         assert status == 200
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
-        assert _request(port, "GET", f"/live/{code}/state", cookie)[0] == 200
+        assert request(port, "GET", f"/live/{code}/state", cookie)[0] == 200
         body = urllib.parse.urlencode({"csrf_token": token, "answer": "0"})
         answer = f"/live/{code}/questions/{question_id}"
-        assert _request(port, "POST", answer, cookie, body)[0] == 303
-        assert _request(port, "GET", f"/auth/reset/{tokens[0]}")[0] < 500
-        assert _request(port, "GET", f"/auth/invite/{tokens[1]}")[0] < 500
-        assert _request(port, "GET", f"/signon/callback?code={tokens[0]}&state=x")[0] < 500
+        assert request(port, "POST", answer, cookie, body)[0] == 303
+        assert request(port, "GET", f"/auth/reset/{tokens[0]}")[0] < 500
+        assert request(port, "GET", f"/auth/invite/{tokens[1]}")[0] < 500
+        assert request(port, "GET", f"/signon/callback?code={tokens[0]}&state=x")[0] < 500
     finally:
         stop_all([server], timeout=10)
     log = access_log.read_text()

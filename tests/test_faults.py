@@ -298,7 +298,7 @@ def _wait_until_healthy(server: Server) -> None:
     while time.monotonic() < deadline:
         assert server.process.poll() is None, f"gunicorn did not start:\n{server.log()}"
         with contextlib.suppress(*NO_RESPONSE):
-            if _http(server.port, "GET", "/healthz", timeout=5)[0] == 200:
+            if http_request(server.port, "GET", "/healthz", timeout=5)[0] == 200:
                 server.wait_for_workers()
                 return
         time.sleep(0.1)
@@ -328,7 +328,7 @@ def gunicorn(database, tmp_path_factory) -> Iterator[Callable[..., Server]]:
 # ---------------------------------------------------------------- phones
 
 
-def _http(
+def http_request(
     port: int,
     method: str,
     path: str,
@@ -409,7 +409,7 @@ class Phone:
         """(status, headers, text); sent again while there is no response, None if never."""
         for attempt in range(1, self.attempts + 1):
             try:
-                status, headers, text = _http(self.port, method, path, self.headers(), body)
+                status, headers, text = http_request(self.port, method, path, self.headers(), body)
             except NO_RESPONSE as error:
                 self.outcome.lost(what, error, final=attempt == self.attempts)
                 time.sleep(0.1 * attempt)
@@ -708,7 +708,7 @@ def test_workers_killed_during_a_burst_lose_no_acknowledged_answer(database, gun
 
     # The master replaced every killed worker and the app answers as before.
     server.wait_for_workers(gone=killed)
-    assert _http(server.port, "GET", "/healthz")[0] == 200
+    assert http_request(server.port, "GET", "/healthz")[0] == 200
     assert killer_errors == []
     log = server.log(since)
     assert len(killed) >= 3, "the burst ended before a worker could be killed in it"

@@ -33,10 +33,8 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime
 import http.client
 import io
-import ipaddress
 import json
 import os
 import re
@@ -58,7 +56,15 @@ import pytest
 import redis
 import test_two_instances
 from conftest import DATABASE_URL, PASSWORD, SAMPLE_LESSONS_DIR, make_test_app
-from servers import ROOT, Gunicorn, free_port, server_env, start_gunicorn, stop_all
+from servers import (
+    ROOT,
+    Gunicorn,
+    free_port,
+    self_signed_certificate,
+    server_env,
+    start_gunicorn,
+    stop_all,
+)
 from test_two_instances import PHONES, TEACHER_EMAIL
 
 from classroom.extensions import db
@@ -119,37 +125,9 @@ needs_postgresql = pytest.mark.skipif(
 
 def _certificate(folder: Path) -> Path:
     """A self-signed certificate for 127.0.0.1 and its key in one PEM file (HAProxy's form)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
+    key_pem, cert_pem = self_signed_certificate()
     path = folder / "klasgesprek.pem"
-    path.write_bytes(
-        certificate.public_bytes(serialization.Encoding.PEM)
-        + key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    path.write_bytes(cert_pem + key_pem)
     return path
 
 

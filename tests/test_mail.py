@@ -1,13 +1,12 @@
 """Mail for real: invitations, reset links and notices reach an SMTP server the test starts."""
 
-import datetime
-import ipaddress
 import logging
 import re
 import time
 
 import pytest
 from conftest import PASSWORD, Staff
+from servers import self_signed_certificate
 from smtp import LINK, SMTPServer, sending_to_smtp
 
 from classroom.accounts.models import PasswordReset, User
@@ -296,38 +295,10 @@ def test_a_mail_server_that_is_away_is_said_and_changes_nothing_for_the_asker(
 
 def _certificate(folder):
     """A self-signed certificate for 127.0.0.1: the key file and the certificate file."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+    key_pem, cert_pem = self_signed_certificate()
     key_path, cert_path = folder / "key.pem", folder / "cert.pem"
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key_pem)
+    cert_path.write_bytes(cert_pem)
     return key_path, cert_path
 
 
