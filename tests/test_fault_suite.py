@@ -44,7 +44,6 @@ import os
 import pwd
 import random
 import re
-import secrets
 import shutil
 import signal
 import sqlite3
@@ -63,11 +62,11 @@ from servers import free_port, server_env, start_gunicorn
 from test_faults import (
     CSRF_INPUT,
     LESSONS_DIR,
-    MIGRATIONS_DIR,
     Database,
     Lesson,
     Server,
     assert_stored_exactly,
+    fresh_database,
     run_all,
 )
 
@@ -113,48 +112,6 @@ def cannot_run(reason: str) -> None:
 
 
 # ---------------------------------------------------------------- databases
-
-
-@contextlib.contextmanager
-def fresh_database(url: str) -> Iterator[Database]:
-    """A database built as in production: the migrations, then the demo school."""
-    from flask_migrate import upgrade
-
-    from classroom import create_app
-    from classroom.cli import load_demo
-    from classroom.extensions import db
-
-    secret = secrets.token_hex(32)
-    settings = {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SECRET_KEY": secret,
-        "LESSONS_DIR": str(LESSONS_DIR),
-        "RATELIMIT_ENABLED": False,
-    }
-    app = create_app(settings)
-    with app.app_context():
-        _drop_everything()
-        upgrade(directory=str(MIGRATIONS_DIR))
-        load_demo()
-        db.session.commit()
-        db.session.remove()
-    try:
-        yield Database(url=url, secret=secret, app=app)
-    finally:
-        with app.app_context():
-            db.session.remove()
-            if url == TEST_DATABASE_URL:
-                with contextlib.suppress(Exception):
-                    _drop_everything()
-            db.engine.dispose()
-
-
-def _drop_everything() -> None:
-    from classroom.extensions import db
-
-    db.drop_all()
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
 
 def forget_connections(database: Database) -> None:
