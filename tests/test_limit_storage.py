@@ -93,7 +93,7 @@ def test_gunicorn_starts_with_one_worker_or_per_worker_limits_accepted_and_says_
     ]
     try:
         for server in servers:
-            server.wait_until_up()
+            server.wait_until_up("/readyz")  # the app's tables need not exist
     finally:
         stop_all(servers, timeout=10)
     one, accepted_log = (server.log() for server in servers)
@@ -109,7 +109,7 @@ def test_two_gunicorn_workers_with_redis_start_without_a_word(tmp_path):
     settings = _server_settings(tmp_path, FLASK_RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0")
     server = start_gunicorn(settings, tmp_path / "redis.log", workers=2)
     try:
-        server.wait_until_up()
+        server.wait_until_up("/readyz")  # the app's tables need not exist
     finally:
         stop_all([server], timeout=10)
     assert REFUSED not in server.log() and PER_WORKER not in server.log()
