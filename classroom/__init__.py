@@ -53,11 +53,11 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
 def _register_blueprints(app: Flask) -> None:
     from .accounts import bp as accounts_bp
     from .authoring import bp as authoring_bp
+    from .booth import bp as booth_bp
     from .coordination import bp as coordination_bp
     from .lessons import bp as lessons_bp
     from .main import bp as main_bp
     from .polls import bp as polls_bp
-    from .polls.booth_views import bp as booth_bp
     from .reports import bp as reports_bp
     from .signon import bp as signon_bp
     from .student import bp as student_bp

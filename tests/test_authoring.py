@@ -9,7 +9,7 @@ import pytest
 from conftest import REAL_LESSONS_DIR, Staff, rendered_form, run_info
 from werkzeug.datastructures import MultiDict
 
-from classroom.authoring.models import OwnModule
+from classroom.catalogue.models import OwnModule
 from classroom.authoring.skeleton import KINDS
 from classroom.extensions import db
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import SAMPLE_LESSONS_DIR, Staff, run_info
 from test_authoring import editor_fields, post_editor, start_module
 
-from classroom.authoring.models import ModuleVersion, OwnModule
+from classroom.catalogue.models import ModuleVersion, OwnModule
 from classroom.extensions import db
 from classroom.lessons.archive import module_zip
 from classroom.polls.models import Run

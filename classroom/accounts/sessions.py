@@ -1,12 +1,19 @@
-"""The rules of a staff session: who a session id stands for, and when it times out.
+"""A staff session: starting and ending one, who a session id stands for, when it times out.
 
 Flask-Login's user loader and the idle time-out hook (`accounts.views`) decide
 with these functions, and so does the projector's state poll in front of Flask
 (`classroom.fastpath`), so that both paths admit exactly the same sessions.
 """
 
+import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from flask import session
+from flask_login import login_user, logout_user
+
+if TYPE_CHECKING:
+    from .models import User
 
 # Flask-Login's key for the id of the logged-in account in the session.
 USER_ID_KEY = "_user_id"
@@ -41,3 +48,22 @@ def session_time(session_data: Mapping[str, Any], now: int, config: Mapping[str,
     if now - seen_at > SEEN_AT_REFRESH_SECONDS:
         return "refresh"
     return "current"
+
+
+def start_session(user: "User") -> None:
+    """Log in on a fresh session, so nothing from before the login carries over."""
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+    login_user(user)
+    session["login_at"] = session["seen_at"] = int(time.time())
+
+
+def end_session() -> None:
+    """Log out and forget everything in this browser's session but the language."""
+    language = session.get("language")
+    logout_user()
+    session.clear()
+    if language:
+        session["language"] = language

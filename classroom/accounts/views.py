@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -43,7 +43,7 @@ from .services import (
     use_password_reset,
 )
 from .services import accept_invitation as accept_invitation_with
-from .sessions import admits, session_time, split_session_id
+from .sessions import admits, end_session, session_time, split_session_id, start_session
 from .signals import password_reset_requested, password_reset_used
 
 bp = Blueprint("accounts", __name__, url_prefix="/auth", cli_group="users")
@@ -127,25 +127,6 @@ def logout():
         if after:
             return redirect(after)
     return redirect(url_for("main.index"))
-
-
-def start_session(user: User) -> None:
-    """Log in on a fresh session, so nothing from before the login carries over."""
-    language = session.get("language")
-    session.clear()
-    if language:
-        session["language"] = language
-    login_user(user)
-    session["login_at"] = session["seen_at"] = int(time.time())
-
-
-def end_session() -> None:
-    """Log out and forget everything in this browser's session but the language."""
-    language = session.get("language")
-    logout_user()
-    session.clear()
-    if language:
-        session["language"] = language
 
 
 @bp.before_app_request

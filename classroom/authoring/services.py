@@ -10,11 +10,11 @@ from pathlib import Path
 from sqlalchemy import event
 
 from ..accounts.models import School, User
+from ..catalogue.models import OwnModule
+from ..catalogue.store import slug_taken
 from ..extensions import db
 from ..lessons.checks import check_module_files, module_file_names
 from ..timeutil import now_utc
-from .models import OwnModule
-from .store import slug_taken
 
 SLUG_FRONT = re.compile(r"^slug:.*$", re.MULTILINE)
 MAX_SLUG = 40

@@ -21,16 +21,17 @@ from flask_login import current_user
 
 from ..accounts.decorators import require_role
 from ..accounts.forms import EmptyForm
+from ..catalogue import store, urls
+from ..catalogue.models import OwnModule
 from ..extensions import db
 from ..lessons.archive import module_zip, read_module_zip
 from ..lessons.checks import LANGUAGES, LEVELS, QUESTION_TYPES, THEMES, VALUES, YEARS
 from ..lessons.content import get_library
+from ..lessons.packs import render_pack
 from ..lessons.safe_markdown import render_untrusted_markdown
-from ..lessons.views import render_pack
 from ..timeutil import now_utc
-from . import drafts, editing, services, store, urls
+from . import drafts, editing, services
 from .forms import GuidedStartForm, ImportForm
-from .models import OwnModule
 from .skeleton import skeleton
 
 bp = Blueprint("authoring", __name__, url_prefix="/modules")

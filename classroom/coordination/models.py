@@ -13,7 +13,6 @@ from ..timeutil import now_utc
 
 if TYPE_CHECKING:
     from ..accounts.models import School, User
-    from ..polls.models import Run
 
 LEVELS = ("vmbo", "havo", "vwo")
 
@@ -58,13 +57,9 @@ class Assignment(db.Model):
 
     school_class: Mapped[SchoolClass] = relationship()
     teacher: Mapped[User] = relationship()
-    # Deleting the assignment unlinks its runs (the ORM sets their assignment to None).
-    runs: Mapped[list[Run]] = relationship(back_populates="assignment")
-
-    @property
-    def paused_run(self) -> Run | None:
-        """The lesson of this assignment that waits for its next session, if any."""
-        return next((run for run in self.runs if run.is_paused), None)
+    # The lesson of this assignment that waits for its next session, if any: set for the
+    # assignments a page shows (`services.assignments_of`), by the lessons package.
+    paused_run = None  # Run | None
 
     def status(self, today: date) -> str:
         """'done' once a linked run ended, 'paused' while one waits for its next session,

@@ -8,10 +8,11 @@ from sqlalchemy import func
 
 from ..accounts.models import School, User, new_session_token
 from ..accounts.signals import account_deactivated
-from ..authoring.store import given_titles, school_modules
+from ..catalogue.store import given_titles, school_modules
 from ..extensions import db
-from .models import Assignment, SchoolClass
+from .models import Assignment, SchoolClass, class_teacher
 from .settings import log_change
+from .signals import assignments_loaded
 
 
 def module_titles(school: School, language: str) -> dict[str, str]:
@@ -179,12 +180,13 @@ def assignments_of(school: School, teacher: User | None = None) -> list[Assignme
         .options(
             db.selectinload(Assignment.school_class),
             db.selectinload(Assignment.teacher),
-            db.selectinload(Assignment.runs),
         )
     )
     if teacher is not None:
         query = query.where(Assignment.teacher_id == teacher.id)
-    return list(db.session.scalars(query.order_by(Assignment.due_on, Assignment.id)))
+    assignments = list(db.session.scalars(query.order_by(Assignment.due_on, Assignment.id)))
+    assignments_loaded.send(assignments)
+    return assignments
 
 
 def assignment_for_teacher(school: School, teacher: User, assignment_id: int) -> Assignment | None:
@@ -194,5 +196,21 @@ def assignment_for_teacher(school: School, teacher: User, assignment_id: int) ->
             Assignment.id == assignment_id,
             Assignment.school_id == school.id,
             Assignment.teacher_id == teacher.id,
+        )
+    )
+
+
+def teachable_classes(user: User) -> list[SchoolClass]:
+    """The active classes of the user's school that the user teaches."""
+    return list(
+        db.session.scalars(
+            db.select(SchoolClass)
+            .join(class_teacher, class_teacher.c.class_id == SchoolClass.id)
+            .where(
+                class_teacher.c.user_id == user.id,
+                SchoolClass.school_id == user.school_id,
+                SchoolClass.archived_at.is_(None),
+            )
+            .order_by(SchoolClass.name)
         )
     )

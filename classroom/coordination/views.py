@@ -29,6 +29,7 @@ from . import services
 from .forms import AssignmentForm, ClassForm, InvitationForm
 from .models import Assignment
 from .settings import account_label, log_change
+from .signals import assignment_deleted
 
 bp = Blueprint("coordination", __name__, url_prefix="/school")
 
@@ -297,6 +298,7 @@ def delete_assignment(assignment_id: int):
             Assignment.id == assignment_id, Assignment.school_id == g.school.id
         )
     ) or abort(404)
+    assignment_deleted.send(assignment)
     db.session.delete(assignment)
     db.session.commit()
     return redirect(url_for("coordination.assignments"), 303)

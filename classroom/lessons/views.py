@@ -9,8 +9,9 @@ from flask_babel import force_locale, get_locale
 
 from ..accounts.decorators import require_role
 from .checks import LEVELS, THEMES, YEARS
-from .content import Library, Module, get_library
+from .content import Library, get_library
 from .labels import label
+from .packs import render_pack
 
 bp = Blueprint("lessons", __name__, url_prefix="/lessons", cli_group="lessons")
 
@@ -75,24 +76,6 @@ def detail(slug: str):
 def pack(slug: str, language: str):
     """Show a module's printable pack in one language, with paper answer slips; for staff."""
     return render_pack(get_library().get(slug), language)
-
-
-def render_pack(module: Module | None, language: str, back_url: str | None = None) -> str:
-    """A module's pack in one language (404 without that language), for the printer.
-
-    `back_url` is where its link leads back to; by default the module's page.
-    """
-    if module is None or language not in module.texts:
-        abort(404)
-    # The pack is printed for the class, so it speaks the pack's language, not the teacher's.
-    with force_locale(language):
-        return render_template(
-            "lessons/pack.html",
-            lesson=module.texts[language],
-            handouts=module.packs.get(language, ()),
-            current_language=language,
-            back_url=back_url,
-        )
 
 
 @bp.cli.command("check")

@@ -12,11 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.forms import EmptyForm
 from ..accounts.models import DEFAULT_RETENTION_DAYS
-from ..coordination.services import assignments_of, module_names, module_titles
+from ..coordination.services import assignments_of, module_names, module_titles, teachable_classes
 from ..errors import rollback
 from ..extensions import db, limiter
 from ..navigation import local_path
-from ..polls.forms import teachable_classes
 from ..polls.models import Run
 from ..student.forms import JoinForm
 from ..timeutil import now_utc

@@ -6,7 +6,7 @@ from flask import abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..coordination.exports import csv_response, export_filename
+from ..csv_files import csv_response, export_filename
 from ..errors import render_error
 from ..extensions import db
 from ..timeutil import as_utc

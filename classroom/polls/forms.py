@@ -18,8 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..coordination.forms import MAX_CLASS_SIZE
-from ..coordination.models import SchoolClass, class_teacher
-from ..extensions import db
+from ..coordination.models import SchoolClass
 from ..languages import language_choices
 from ..lessons.labels import label
 from .countdown import MINUTES
@@ -29,23 +28,7 @@ from .tally_forms import answer_mode_choices
 MAX_JOIN_LIMIT = 200
 
 if TYPE_CHECKING:
-    from ..accounts.models import User
-
-
-def teachable_classes(user: User) -> list[SchoolClass]:
-    """The active classes of the user's school that the user teaches."""
-    return list(
-        db.session.scalars(
-            db.select(SchoolClass)
-            .join(class_teacher, class_teacher.c.class_id == SchoolClass.id)
-            .where(
-                class_teacher.c.user_id == user.id,
-                SchoolClass.school_id == user.school_id,
-                SchoolClass.archived_at.is_(None),
-            )
-            .order_by(SchoolClass.name)
-        )
-    )
+    pass
 
 
 class StartRunForm(FlaskForm):

@@ -133,7 +133,7 @@ class Run(RunState, db.Model):
     school: Mapped[School] = relationship()
     school_class: Mapped[SchoolClass] = relationship()
     teacher: Mapped[User] = relationship()
-    assignment: Mapped[Assignment | None] = relationship(back_populates="runs")
+    assignment: Mapped[Assignment | None] = relationship()
     questions: Mapped[list[Question]] = relationship(
         back_populates="run", order_by="Question.position", cascade="all, delete-orphan"
     )

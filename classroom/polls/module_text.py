@@ -7,7 +7,7 @@ old lesson as it was, and a slug another school takes later never reaches it.
 
 from __future__ import annotations
 
-from ..authoring.store import is_library_slug, module_in_school, module_of_version
+from ..catalogue.store import is_library_slug, module_in_school, module_of_version
 from ..lessons.content import Module, Section
 from .models import Run
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
-from ..authoring.store import keep_version
+from ..catalogue.store import keep_version
 from ..extensions import db
 from ..timeutil import now_utc
 from . import answers

@@ -12,10 +12,10 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..authoring.urls import module_pack_url
+from ..catalogue.urls import module_pack_url
 from ..errors import render_error
 from ..extensions import db
-from ..lessons.views import render_pack
+from ..lessons.packs import render_pack
 from . import answers, flow, module_text, services
 from .models import Question, Run
 from .tally_forms import (

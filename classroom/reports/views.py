@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.decorators import require_role
-from ..coordination.exports import csv_response, export_filename
 from ..coordination.models import LEVELS
 from ..coordination.services import (
     classes_of,
@@ -26,6 +25,7 @@ from ..coordination.services import (
     module_values,
     school_year_start,
 )
+from ..csv_files import csv_response, export_filename
 from ..extensions import db
 from ..lessons.labels import label
 from ..polls import answers

@@ -21,7 +21,7 @@ from ..accounts.decorators import role_required
 from ..accounts.forms import EmptyForm
 from ..accounts.models import School
 from ..accounts.services import get_or_create_school
-from ..accounts.views import start_session
+from ..accounts.sessions import start_session
 from ..extensions import db
 from ..navigation import local_path
 from .crypto import decrypt

@@ -22,65 +22,13 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
-from ..accounts.forms import EmptyForm
-from ..accounts.views import end_session
 from ..errors import render_error
 from ..extensions import db
-from . import answers, services
-from .answer_forms import answer_form, form_value
-from .models import Question, Run
-from .views import bp as polls_bp
+from ..polls import answers, services
+from ..polls.answer_forms import answer_form, form_value
+from ..polls.models import Question, Run
 
 bp = Blueprint("booth", __name__, url_prefix="/booth")
-
-
-def booth_only_message() -> str:
-    """Why a lesson answered another way has no booth."""
-    return _(
-        "The booth works only in a lesson the class answers on one shared device. "
-        "Choose that way of answering first."
-    )
-
-
-@polls_bp.get("/<int:run_id>/booth")
-def booth_start(run_id: int):
-    """The teacher's page for making this device the booth, or ending the round."""
-    return render_template("polls/booth_start.html", run=g.run, action_form=EmptyForm())
-
-
-@polls_bp.post("/<int:run_id>/booth")
-def booth_open(run_id: int):
-    """Make this device the booth: the teacher's login ends here, a booth token takes over.
-
-    Only in a lesson answered at a shared device: in any other lesson a booth's answers
-    would sit beside the phones' (or the slips') and could pad them.
-    """
-    if not g.run.is_open:
-        return render_error(409, _("This lesson has ended."))
-    if g.run.answer_mode != "booth":
-        return render_error(409, booth_only_message())
-    key = secrets.token_hex(16)
-    g.run.booth_key = key
-    run_id = g.run.id
-    db.session.commit()
-    end_session()
-    session["booth"] = {"run": run_id, "key": key}
-    return redirect(url_for("booth.index"), 303)
-
-
-@polls_bp.post("/<int:run_id>/booth/end")
-def booth_end(run_id: int):
-    """End the booth round: the shared device can store no more answers."""
-    g.run.booth_key = None
-    db.session.commit()
-    flash(_("The booth round has ended. The shared device takes no more answers."), "info")
-    return redirect(url_for("polls.detail", run_id=g.run.id), 303)
-
-
-@polls_bp.app_template_global()
-def booth_round_of(run: Run) -> list[Question]:
-    """The questions of the run's open booth round, for the screens that show the round."""
-    return services.booth_round_questions(run)
 
 
 @bp.before_request
@@ -100,7 +48,7 @@ def booth_only():
         or not hmac.compare_digest(run.booth_key, key)
     ):
         session.pop("booth", None)
-        return render_template("polls/booth_closed.html"), 410
+        return render_template("booth/closed.html"), 410
     g.run = run
     return None
 
@@ -128,7 +76,7 @@ def _render_booth(form=None, status: int = 200):
     if question is not None and form is None:
         form = answer_form(question, language, formdata=None)
     return render_template(
-        "polls/booth.html", run=run, question=question, form=form, language=language
+        "booth/index.html", run=run, question=question, form=form, language=language
     ), status
 
 
@@ -207,7 +155,7 @@ def _render_turn(questions: list[Question], forms: dict, form: TurnForm | None =
     if form is None:
         form = TurnForm(formdata=None, turn=f"{run.booth_round}:{run.booth_turns}")
     return render_template(
-        "polls/booth_turn.html",
+        "booth/turn.html",
         run=run,
         questions=questions,
         forms=forms,
@@ -272,10 +220,10 @@ def turn():
 def _refuse(status: int, message: str):
     """A booth page that says why nothing was saved, with the way back to the booth."""
     db.session.rollback()
-    return render_template("polls/booth_refused.html", run=g.run, message=message), status
+    return render_template("booth/refused.html", run=g.run, message=message), status
 
 
 @bp.get("/ready")
 def ready():
     """Between two turns: one big button for the next student; nothing of the last turn."""
-    return render_template("polls/booth_ready.html", run=g.run, language=str(get_locale()))
+    return render_template("booth/ready.html", run=g.run, language=str(get_locale()))
