@@ -7,15 +7,27 @@ FLASK := $(BIN)/flask --app classroom
 PORT ?= 5000
 CATALOGS := $(wildcard classroom/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: install translations run test test-fast lint format check-lessons extract-messages
+.PHONY: install lock translations run test test-fast lint format check-lessons extract-messages
 
-$(BIN)/.installed: pyproject.toml
+# Installs exactly the versions in requirements.lock (runtime and dev), then the app itself.
+$(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; \
+		echo "requirements.lock does not fit pyproject.toml: run make lock" >&2; exit 1; }
 	touch $@
 
 install: $(BIN)/.installed
+
+# Refresh requirements.lock after changing the dependencies in pyproject.toml; pins that
+# still fit stay. `make lock LOCK_ARGS=--upgrade` moves every pin to the newest release
+# within the bounds, `LOCK_ARGS="--upgrade-package flask"` one (docs/development.md).
+lock: | $(BIN)/.installed
+	CUSTOM_COMPILE_COMMAND="make lock (docs/development.md)" $(BIN)/pip-compile --quiet \
+		--extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock $(LOCK_ARGS) pyproject.toml
 
 translations: install $(CATALOGS:.po=.mo)
 
@@ -54,7 +66,7 @@ extract-messages: install
 		--project Klasgesprek -o classroom/translations/messages.pot .
 	$(BIN)/pybabel update -i classroom/translations/messages.pot -d classroom/translations --no-fuzzy-matching
 
-# Load benchmark (README, "Performance"): the real app against a bare Flask floor, with wrk.
+# Load benchmark (docs/performance.md): the real app against a bare Flask floor, with wrk.
 # wrk comes from Debian's packages (needs root or sudo). Pass options with BENCH_ARGS, e.g.
 # make bench BENCH_ARGS="--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 .PHONY: bench

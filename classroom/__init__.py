@@ -27,21 +27,23 @@ def create_app(test_config: dict[str, Any] | None = None, *, migrations: bool = 
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 
-    from . import converters, errors, extensions, mail, numbers, security
+    from . import converters, errors, extensions, mail, numbers, questions, security
 
     extensions.init_app(app, migrations=migrations)
     mail.init_app(app)
     converters.init_app(app)
     numbers.init_app(app)
+    questions.init_app(app)
     _register_blueprints(app)
     errors.init_app(app)
-    # The phones' and the projector's state polls are answered in front of Flask, with
-    # the same rules; security.init_app then puts ProxyFix in front of both. On
-    # PostgreSQL they keep what they read until a notification says it changed.
-    from . import fastpath, state_cache
+    # Every speed-up that leans on the framework, in one place: the state polls answered
+    # in front of Flask (kept per worker on PostgreSQL), the caches in front of
+    # Flask-Babel, WTForms and the session, the rate limiter's filters asked first. One
+    # whose private names a new release removed is left out, and the log says so
+    # (docs/development.md). security.init_app then puts ProxyFix in front of it all.
+    from . import speedups
 
-    state_cache.init_app(app)
-    fastpath.init_app(app)
+    speedups.install(app)
     security.init_app(app)
 
     from . import cli

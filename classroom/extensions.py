@@ -1,29 +1,24 @@
 """Extension objects, created unbound so that models and views can import them."""
 
 import contextlib
-import functools
 import os
 import select
 import sqlite3
 from datetime import datetime
 from typing import Any
 
-from babel import support
-from flask import Flask, Request, current_app, g, has_request_context, session
-from flask.sessions import SecureCookieSessionInterface
-from flask_babel import Babel, get_locale, get_translations, lazy_gettext
+from flask import Flask, current_app, has_request_context, session
+from flask_babel import Babel, lazy_gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.pool import Pool
-from wtforms.i18n import messages_path
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -50,35 +45,51 @@ babel = Babel()
 
 
 class AppLimiter(Limiter):
-    """Flask-Limiter that asks its request filters before any other work, and says in the
+    """Flask-Limiter that can ask its request filters before any other work, and says in the
     app's log when its shared storage fails and when it is back.
 
     Flask-Limiter asks the filters only after identifying the request, and then still
     evaluates an empty set of limits, twice for a decorated view. A request a
     filter exempts (a joined phone on its live pages, `student.views`) is exempt
-    either way; asking first spares a tenth of such a request's time.
+    either way; asking first spares a tenth of such a request's time. That reads
+    and overrides private parts of Flask-Limiter, so `speedups.install` switches it
+    on only while they are there (`speedups.PRIVATE_NAMES`, tests/test_speedups.py).
 
     When Redis fails, Flask-Limiter counts in this process's memory and tells only its
-    own logger, which has no handler: nobody saw it. Its private parts used here are
-    checked by name in `tests/test_limit_storage.py`.
+    own logger, which has no handler: nobody saw it. Whether it does is read from its
+    public `limiter` and `storage` at the end of each request.
     """
 
+    # Set by `speedups.install`. The override below must be in the class itself:
+    # Flask-Limiter binds `_check_request_limit` when `init_app` registers its hook.
+    filters_first = False
     _announced_down = False
 
     def init_app(self, app: Flask) -> None:
-        """Bind to the app, whose storage counts as reachable until a request finds otherwise."""
+        """Bind to the app; each of its requests ends by saying in the log if the counts moved."""
         super().init_app(app)
-        self._storage_dead = False
+        if isinstance(getattr(self, "_storage_dead", None), bool):
+            self._storage_dead = False  # a new storage (speedups.LIMITER_STORAGE_DEAD)
         self._announced_down = False
+        if not app.extensions.get(_WATCHED):  # `init_app` may run again on one app (tests)
+            app.extensions[_WATCHED] = True
+            app.teardown_request(self._announce_if_moved)
 
     def _check_request_limit(self, *args: Any, **kwargs: Any) -> None:
-        if any(exempt() for exempt in self._request_filters):
+        if self.filters_first and any(exempt() for exempt in self._request_filters):
             return
-        try:
-            super()._check_request_limit(*args, **kwargs)
-        finally:
-            if self._storage_dead != self._announced_down:
-                self._announce_storage(down=self._storage_dead)
+        super()._check_request_limit(*args, **kwargs)
+
+    def counting_in_memory(self) -> bool:
+        """Whether the counts moved to this process's memory because the storage failed."""
+        if not (self.enabled and self.initialized):
+            return False
+        return self.limiter.storage is not self.storage
+
+    def _announce_if_moved(self, _error: BaseException | None = None) -> None:
+        down = self.counting_in_memory()
+        if down != self._announced_down:
+            self._announce_storage(down=down)
 
     def _announce_storage(self, *, down: bool) -> None:
         """Log once per process that the counts moved to memory, and once that they are back."""
@@ -100,6 +111,7 @@ class AppLimiter(Limiter):
 # Storage from RATELIMIT_STORAGE_URI: memory:// for one process, redis://… when
 # several workers or instances must share their counts (`ratelimits.workers_may_serve`).
 limiter = AppLimiter(key_func=get_remote_address, key_prefix="klasgesprek")
+_WATCHED = "klasgesprek.limit_storage_watch"
 
 
 # How long SQLite waits for another writer before giving up (then the app answers 503):
@@ -194,7 +206,7 @@ def _replace_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any)
     An idle connection has nothing to read unless the server said goodbye (a restart,
     `pg_terminate_backend`, a proxy's time-out): one `poll()` of its socket, no round
     trip. SQLAlchemy's `pool_pre_ping` asks the server instead, a round trip per
-    checkout (README, Performance). A server that vanished without a word is found
+    checkout (docs/performance.md). A server that vanished without a word is found
     by the request itself: a 503 that the phone rides out (`errors.is_unavailable`).
     """
     pgconn = getattr(dbapi_connection, "pgconn", None)  # psycopg 3
@@ -217,47 +229,6 @@ def _owner_only(database: str) -> None:
                 os.chmod(path, 0o600)
 
 
-class _WtformsTranslations:
-    """WTForms' own messages in the request's language, each catalogue read once per process.
-
-    Flask-WTF reads WTForms' catalogue from disk on every request that builds a
-    form, unless the request already carries one as `wtforms_translations`.
-    """
-
-    def ugettext(self, string: str) -> str:
-        """Translate one of WTForms' messages."""
-        return _wtforms_catalogue(str(get_locale())).ugettext(string)
-
-    def ungettext(self, singular: str, plural: str, n: int) -> str:
-        """Translate one of WTForms' messages with a number."""
-        return _wtforms_catalogue(str(get_locale())).ungettext(singular, plural, n)
-
-
-@functools.cache
-def _wtforms_catalogue(language: str) -> support.NullTranslations:
-    return support.Translations.load(messages_path(), [language], domain="wtforms")
-
-
-class AppRequest(Request):
-    """Flask's request, carrying the shared WTForms catalogue that Flask-WTF looks for."""
-
-    wtforms_translations = _WtformsTranslations()
-
-
-class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie session, its serializer built once per key, not twice a request."""
-
-    _built: tuple[tuple, URLSafeTimedSerializer | None] | None = None
-
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        """Flask's serializer for the app's current secret key and fallbacks."""
-        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
-        built = self._built
-        if built is None or built[0] != keys:
-            built = self._built = (keys, super().get_signing_serializer(app))
-        return built[1]
-
-
 def statements_commit_alone() -> None:
     """Let each statement of this request commit on its own on PostgreSQL: no BEGIN, no COMMIT.
 
@@ -276,8 +247,6 @@ def statements_commit_alone() -> None:
 
 def init_app(app: Flask, *, migrations: bool = True) -> None:
     """Bind every extension to the app; Flask-Migrate only when `migrations` (the CLI's)."""
-    app.request_class = AppRequest
-    app.session_interface = SessionInterface()
     db.init_app(app)
     if migrations:
         # Alembic costs a web server's worker 10 MiB it never uses (wsgi.py).
@@ -293,33 +262,7 @@ def init_app(app: Flask, *, migrations: bool = True) -> None:
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
     babel.init_app(app, locale_selector=select_locale)
-    # The templates' `_()`: Flask-Babel's catalogue, found once per request and language.
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda string: request_translations().ugettext(string),
-        ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
-        newstyle=True,
-        pgettext=lambda context, string: request_translations().upgettext(context, string),
-        npgettext=lambda context, singular, plural, n: request_translations().unpgettext(
-            context, singular, plural, n
-        ),
-    )
     limiter.init_app(app)
-
-
-def request_translations() -> support.NullTranslations:
-    """Flask-Babel's translations for this request's locale, kept on `g` while it holds.
-
-    Flask-Babel finds them anew for every string (its context, the locale's name, its
-    cache); a page asks for twenty strings. Keyed by the locale object itself, so
-    `force_locale` and `flask_babel.refresh` are followed as Flask-Babel follows them.
-    """
-    locale = get_locale()
-    if locale is None:
-        return get_translations()
-    cached = g.get("_request_translations")
-    if cached is None or cached[0] is not locale:
-        cached = g._request_translations = (locale, get_translations())
-    return cached[1]
 
 
 def select_locale() -> str:

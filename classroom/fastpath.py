@@ -1,6 +1,6 @@
 """The two state polls answered before Flask's request pipeline: the phones' and the projector's.
 
-Installed in `create_app` (`init_app` below), in front of the whole app. Every
+Installed by `speedups.install`, from `create_app`, in front of the whole app. Every
 waiting phone asks `/live/CODE/state` every few seconds, and every projector
 (and teacher screen) asks `/runs/ID/state`; at a municipal event these are most
 of all requests. Through Flask each one also passes the rate limiter, the login
@@ -27,10 +27,10 @@ session change, no log line, no cookie.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask, Response
-from flask.globals import _cv_request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 from werkzeug.http import parse_cookie, parse_etags
@@ -40,7 +40,7 @@ from .accounts import sessions
 from .accounts.models import User
 from .converters import MAX_ID
 from .errors import RETRY_AFTER_SECONDS, is_unavailable, log_unavailable
-from .extensions import SessionInterface, db, login_manager
+from .extensions import db, login_manager
 from .polls import answers, services
 from .polls.models import Run
 from .security import set_security_headers
@@ -52,9 +52,14 @@ COUNT_SECONDS = 1.0
 COUNTS_KEPT = 1024
 
 
-def init_app(app: Flask) -> None:
-    """Put StatePoll in front of Flask (call it before any proxy middleware is added)."""
-    app.wsgi_app = StatePoll(app, app.wsgi_app)
+def init_app(app: Flask, *, identify: Callable[[dict], str] | None = None) -> None:
+    """Put StatePoll in front of Flask (call it before any proxy middleware is added).
+
+    `identify` gives Flask-Login's session identifier of a request from its environ
+    (`speedups.login_identifier`); without it, a fresh session's projector poll goes
+    to Flask, which marks the session as not fresh when its browser changed.
+    """
+    app.wsgi_app = StatePoll(app, app.wsgi_app, identify=identify)
 
 
 class StatePoll:
@@ -71,9 +76,12 @@ class StatePoll:
 
     PHONE, PROJECTOR, SUFFIX = "/live/", "/runs/", "/state"
 
-    def __init__(self, app: Flask, wsgi_app) -> None:
+    def __init__(
+        self, app: Flask, wsgi_app, *, identify: Callable[[dict], str] | None = None
+    ) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
+        self._identify = identify
         self._ready = False
         self._counts: dict[tuple[int, int | None, int], tuple[float, int, int, int]] = {}
 
@@ -138,7 +146,11 @@ class StatePoll:
         app = self.app
         interface = app.session_interface
         self._serializer = None
-        if type(interface) in (SecureCookieSessionInterface, SessionInterface):
+        # Flask's cookie session, whatever serializer it is given (`speedups.SessionInterface`).
+        if (
+            isinstance(interface, SecureCookieSessionInterface)
+            and type(interface).open_session is SecureCookieSessionInterface.open_session
+        ):
             self._serializer = interface.get_signing_serializer(app)
         self._cookie_name = interface.get_cookie_name(app)
         self._max_age = int(app.permanent_session_lifetime.total_seconds())
@@ -298,15 +310,11 @@ class StatePoll:
     def _same_browser(self, environ: dict, session_data: dict) -> bool:
         """Whether Flask-Login's own session identifier of this request is the session's.
 
-        Flask-Login's generator reads the request through `flask.request`; it gets
-        this request, as Flask would build it, for the length of the call.
+        False when it cannot be told here (`speedups` left `identify` out): Flask answers.
         """
-        context = _cv_request.set(_BareRequestContext(self.app.request_class(environ)))
-        try:
-            identifier = login_manager._session_identifier_generator()
-        finally:
-            _cv_request.reset(context)
-        return session_data.get("_id") == identifier
+        if self._identify is None:
+            return False
+        return session_data.get("_id") == self._identify(environ)
 
     def _not_modified(self, environ: dict, start_response):
         scheme = environ.get("wsgi.url_scheme", "http")
@@ -332,13 +340,6 @@ class StatePoll:
             ],
         )
         return [body]
-
-
-class _BareRequestContext:
-    """Just enough of a request context for `flask.request` to find the request."""
-
-    def __init__(self, request) -> None:
-        self.request = request
 
 
 # Four columns by the unique join code: no ORM object, no lesson titles to decode.
