@@ -112,15 +112,9 @@ def load_demo_lessons(staff: list[User], today: date) -> None:
 def _answer_demo_run(run, chance: random.Random, students: int) -> None:
     for question in run.questions:
         open_question(question)
+        wording = question.text(run.language)
         for device in range(students):
-            if question.type == "text":
-                value, text = None, chance.choice(["respect", "luisteren", "samen", "eerlijk"])
-            elif question.type == "scale":
-                value, text = chance.choice([2, 3, 3, 4, 4, 4, 5]), None
-            elif question.type == "single":
-                value, text = chance.randrange(question.option_count), None
-            else:
-                value, text = chance.randrange(1, 1 << question.option_count), None
+            value, text = question.kind.example_answer(chance, wording)
             store_answer(question, f"demo-{run.id}-{device}", value=value, text=text)
         reveal_question(question)
 

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from . import vocabulary
+
 SQLALCHEMY_DATABASE_URI = "sqlite:///classroom.sqlite"
 # Database errors must not carry answers or tokens into logs. No `pool_pre_ping`: its
 # round trip per request would double a phone page's round trips on PostgreSQL; a
@@ -9,9 +11,10 @@ SQLALCHEMY_DATABASE_URI = "sqlite:///classroom.sqlite"
 SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
 LESSONS_DIR = str(Path(__file__).resolve().parent.parent / "lessons")
 
-BABEL_DEFAULT_LOCALE = "nl"
+BABEL_DEFAULT_LOCALE = vocabulary.DEFAULT_LANGUAGE
 BABEL_TRANSLATION_DIRECTORIES = "translations"
-LANGUAGES = ("nl", "en")
+# The interface languages a browser may choose: the lessons' own.
+LANGUAGES = vocabulary.LANGUAGES
 
 SESSION_COOKIE_HTTPONLY = True
 # None: secure (sent over HTTPS only) unless in debug mode or tests; see security.py.
@@ -44,7 +47,7 @@ HEALTH_MIN_FREE_MB = 200
 # How often a waiting page asks "anything new?", in milliseconds.
 POLL_INTERVAL_MS = 2000
 
-# memory:// counts per process; several workers or instances need redis://… (README, Redis).
+# memory:// counts per process; several workers or instances need redis://… (docs/deployment.md).
 RATELIMIT_STORAGE_URI = "memory://"
 # gunicorn refuses several workers on memory:// unless this accepts per-worker limits.
 RATELIMIT_PER_WORKER_OK = False
@@ -52,11 +55,11 @@ RATELIMIT_HEADERS_ENABLED = True
 # A shared storage (Redis) that is down: count in this process and log it once.
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 RATELIMIT_SWALLOW_ERRORS = True
-# Failed logins per address and account, and per address over all accounts (README, Security).
+# Failed logins per address and account, and per address over all accounts (docs/security.md).
 LOGIN_FAILURE_LIMIT = "10 per minute"
 LOGIN_ADDRESS_LIMIT = "30 per minute; 300 per day"
 # Wrong join codes over every route that takes a code, per browser (a signed id in its
-# cookie) and per address, which a whole school may share (README, Join codes).
+# cookie) and per address, which a whole school may share (docs/join-codes.md).
 JOIN_BROWSER_LIMIT = "30 per 10 minutes; 300 per day"
 JOIN_FAILURE_LIMIT = "1000 per 10 minutes; 10000 per day"
 # "Forgot your password?" per typed address (account) and per address it comes from.
@@ -77,12 +80,12 @@ SESSION_ABSOLUTE_HOURS = 12
 TRUSTED_PROXY_HOPS = 0
 
 # Sign-on providers on private, loopback or link-local addresses (and over http): None means
-# allowed in debug mode only; `make run` and the tests allow them (README, School sign-on).
+# allowed in debug mode only; `make run` and the tests allow them (docs/sign-on.md).
 SIGNON_ALLOW_PRIVATE_ISSUERS = None
 # The DNS server ("host:port") asked for the schools' domain records; None: the system's.
 SIGNON_DNS_NAMESERVER = None
 
-# Mail (README, Configuration → Mail): MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS or MAIL_USE_SSL,
+# Mail (docs/mail.md): MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS or MAIL_USE_SSL,
 # MAIL_USERNAME and MAIL_PASSWORD come from instance/config.py or FLASK_MAIL_* variables.
 MAIL_DEFAULT_SENDER = "Klasgesprek <klasgesprek@localhost>"
 # Seconds to wait for the mail server before giving up on a mail.

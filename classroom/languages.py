@@ -2,7 +2,11 @@
 
 from wtforms import SelectChoice
 
-LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+from .vocabulary import LANGUAGES
+
+# Each language named in itself, so a teacher finds their own.
+_NAMES = {"nl": "Nederlands", "en": "English"}
+LANGUAGE_NAMES = {code: _NAMES[code] for code in LANGUAGES}
 
 
 def language_choices() -> list[SelectChoice]:

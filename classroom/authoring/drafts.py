@@ -13,12 +13,12 @@ from typing import Any
 
 import yaml
 
-from ..lessons.checks import LANGUAGES
 from ..lessons.parsing import LessonFile, as_mapping
+from ..questions import find_type
+from ..vocabulary import LANGUAGES
 
 FIXED_HEAD = ("preparation", "not-ready")
 SECTION_ID = re.compile(r"^[a-z0-9-]+$")
-CHOICE_TYPES = ("single", "multiple", "ranking")
 PROMPTS = ("split", "unanimous", "alone")
 
 
@@ -76,13 +76,15 @@ def _poll_front(poll: dict[str, Any], words: dict[str, Any]) -> dict[str, Any]:
     front: dict[str, Any] = {
         "key": poll["key"], "phase": poll["phase"], "type": kind, "question": words["question"],
     }  # fmt: skip
-    if kind in CHOICE_TYPES:
+    found = find_type(kind)
+    fields = found.wording_fields if found else ()
+    if "options" in fields:
         front["options"] = list(words["options"])
-        if poll.get("correct") not in (None, "") and kind != "ranking":
+        if poll.get("correct") not in (None, "") and "correct" in fields:
             front["correct"] = _number(poll["correct"])
-    if kind == "scale":
+    if "scale" in fields:
         front["scale"] = list(words["scale"])
-    if kind == "estimate":
+    if "range" in fields:
         front["range"] = [_number(bound) for bound in poll["range"]]
         if words.get("unit"):
             front["unit"] = words["unit"]
@@ -94,7 +96,7 @@ def _poll_front(poll: dict[str, Any], words: dict[str, Any]) -> dict[str, Any]:
         front["sensitive"] = True
     discuss: dict[str, Any] = {"ask": list(words["ask"])}
     for prompt in PROMPTS:
-        needed = kind != "text" and not (prompt == "alone" and poll.get("sensitive"))
+        needed = not (found and found.is_text) and not (prompt == "alone" and poll.get("sensitive"))
         if words.get(prompt) or needed:
             discuss[prompt] = words.get(prompt) or ""
     front["discuss"] = discuss

@@ -12,8 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..lessons.checks import LANGUAGES, Problem
+from ..lessons.checks import Problem
 from ..lessons.parsing import LessonFile, as_mapping
+from ..vocabulary import LANGUAGES
 from .drafts import PROMPTS, empty_poll_text, section_id, with_languages
 
 MAX_PHASES = 12

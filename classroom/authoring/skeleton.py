@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..questions import question_type
 from .drafts import empty_poll_text
 
 KINDS = ("play", "film", "book", "excursion", "news")
@@ -269,15 +270,17 @@ def _words(kind: str, language: str, name: str) -> dict[str, Any]:
     }
 
 
-def _poll(words, key, kind, text_key, sensitive, fill) -> dict[str, Any]:
+def _poll(words, key, type_name, text_key, sensitive, fill) -> dict[str, Any]:
+    kind = question_type(type_name)
     poll = empty_poll_text()
     poll["question"] = fill(words["polls"][text_key])[:200]
     poll["ask"] = [words["ask"][text_key]]
-    if kind == "single":
+    # The skeleton's choice polls ask how the class feels; its scales share one pair of ends.
+    if kind.has_options:
         poll["options"] = list(words["polls"]["feelings"])
-    if kind == "scale":
+    if "scale" in kind.wording_fields:
         poll["scale"] = list(words["polls"]["scale"])
-    if kind != "text":
+    if not kind.is_text:
         if sensitive:
             poll["split"] = words["sensitive_split"]
             poll["unanimous"] = words["sensitive_unanimous"]

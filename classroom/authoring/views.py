@@ -25,11 +25,12 @@ from ..catalogue import store, urls
 from ..catalogue.models import OwnModule
 from ..extensions import db
 from ..lessons.archive import module_zip, read_module_zip
-from ..lessons.checks import LANGUAGES, LEVELS, QUESTION_TYPES, THEMES, VALUES, YEARS
+from ..lessons.checks import LEVELS, THEMES, VALUES, YEARS
 from ..lessons.content import get_library
 from ..lessons.packs import render_pack
 from ..lessons.safe_markdown import render_untrusted_markdown
 from ..timeutil import now_utc
+from ..vocabulary import LANGUAGES, QUESTION_TYPES
 from . import drafts, editing, services
 from .forms import GuidedStartForm, ImportForm
 from .skeleton import skeleton

@@ -129,8 +129,7 @@ def _turn_forms(questions: list[Question], formdata) -> dict[int, FlaskForm]:
     for question in questions:
         prefix = f"q{question.id}"
         form = answer_form(question, language, formdata=formdata, prefix=prefix, meta=NO_CSRF)
-        if question.type == "ranking":
-            _blank_places(form, formdata)
+        _blank_places(form, formdata)
         forms[question.id] = form
     return forms
 
@@ -140,6 +139,7 @@ NO_CSRF = {"csrf": False}
 
 
 def _blank_places(form, formdata) -> None:
+    # Only a ranking has place fields; other forms start blank anyway.
     for field in form.place_fields():
         field.coerce = _place_or_none
         field.choices = [("", "–"), *field.choices]

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..accounts.models import School, User
 from ..extensions import db
-from ..lessons.checks import LANGUAGES, Problem, check_module_files
+from ..lessons.checks import Problem, check_module_files
 from ..lessons.content import (
     Module,
     build_module,
@@ -26,6 +26,7 @@ from ..lessons.content import (
     split_handouts,
 )
 from ..lessons.safe_markdown import render_untrusted_markdown
+from ..vocabulary import LANGUAGES
 from .models import ModuleVersion, OwnModule
 
 CACHE_KEY = "own_module_cache"

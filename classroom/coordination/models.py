@@ -63,7 +63,7 @@ class Assignment(db.Model):
 
     def status(self, today: date) -> str:
         """'done' once a linked run ended, 'paused' while one waits for its next session,
-        'overdue' after the due date, else 'planned'."""
+        'overdue' after the due date, else 'planned' (vocabulary.ASSIGNMENT_STATUSES)."""
         if self.done_at is not None:
             return "done"
         if self.paused_run is not None:

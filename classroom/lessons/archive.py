@@ -17,7 +17,8 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
-from .checks import KEY, LANGUAGES, Problem, check_module_files, module_file_names
+from ..vocabulary import LANGUAGES
+from .checks import KEY, Problem, check_module_files, module_file_names
 from .parsing import LessonSyntaxError, parse_lesson_text
 from .wording import _
 

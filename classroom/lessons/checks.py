@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..questions import find_type
+from ..vocabulary import LANGUAGES, QUESTION_TYPES
 from . import rules
 from .parsing import (
     LessonFile,
@@ -19,7 +21,6 @@ from .parsing import (
 )
 from .wording import _
 
-LANGUAGES = ("nl", "en")
 THEMES = (
     "belonging",
     "discrimination",
@@ -32,8 +33,6 @@ THEMES = (
 LEVELS = ("vmbo", "havo", "vwo")
 YEARS = ("lower", "upper")
 VALUES = ("freedom", "equality", "solidarity")
-QUESTION_TYPES = ("single", "multiple", "scale", "text", "ranking", "estimate")
-MAX_OPTIONS = {"single": 8, "multiple": 8, "ranking": 6}
 REQUIRED_SECTIONS = ("preparation", "not-ready", "tips", "sources")
 MIN_POLLS = 4
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -328,10 +327,16 @@ def _check_poll(
         seen[key] = poll
 
 
+def _fields_of(kind: Any) -> tuple[str, ...]:
+    """The fields a poll of this kind may have besides its key, question and discussion."""
+    found = find_type(kind)
+    return found.wording_fields if found else ()
+
+
 def _check_answers(report: _Reporter, poll: LineDict, kind: Any, name: str) -> None:
     _check_options(report, poll, kind, name)
     scale = poll.get("scale")
-    if kind == "scale":
+    if "scale" in _fields_of(kind):
         if not (
             isinstance(scale, list)
             and len(scale) == 2
@@ -346,7 +351,8 @@ def _check_answers(report: _Reporter, poll: LineDict, kind: Any, name: str) -> N
 
 def _check_options(report: _Reporter, poll: LineDict, kind: Any, name: str) -> None:
     options = poll.get("options")
-    if kind not in MAX_OPTIONS:
+    found = find_type(kind)
+    if found is None or not found.has_options:
         for field in ("options", "correct"):
             if field in poll:
                 message = _(
@@ -357,7 +363,7 @@ def _check_options(report: _Reporter, poll: LineDict, kind: Any, name: str) -> N
                 )
                 report.front(poll, field, message)
         return
-    most = MAX_OPTIONS[kind]
+    most = found.max_options
     if not isinstance(options, list) or not 2 <= len(options) <= most:
         message = _(
             "%(name)s: a %(type)s poll needs 2 to %(most)s options", name=name, type=kind, most=most
@@ -370,7 +376,7 @@ def _check_options(report: _Reporter, poll: LineDict, kind: Any, name: str) -> N
         report.front(poll, "options", _("%(name)s: two options are the same", name=name))
     correct = poll.get("correct")
     if "correct" in poll and not (
-        kind != "ranking"
+        found.has_correct
         and isinstance(correct, int)
         and not isinstance(correct, bool)
         and isinstance(options, list)
@@ -385,7 +391,7 @@ def _is_number(value: Any) -> bool:
 
 
 def _check_estimate(report: _Reporter, poll: LineDict, kind: Any, name: str) -> None:
-    if kind != "estimate":
+    if "range" not in _fields_of(kind):
         for field in ("range", "unit", "answer"):
             if field in poll:
                 message = _(
@@ -418,7 +424,9 @@ def _check_discussion(report: _Reporter, poll: LineDict, kind: Any, name: str) -
         report.front(poll, "discuss", _("%(name)s: discuss must be a mapping", name=name))
     if discuss is None:
         return
-    required = {"ask"} if kind == "text" else DISCUSS_FIELDS
+    # Open answers have no figures, so no prompt for a split or (almost) unanimous class.
+    found = find_type(kind)
+    required = {"ask"} if found is not None and found.is_text else DISCUSS_FIELDS
     if poll.get("sensitive") is True:
         required = required - {"alone"}
     what = _("the discussion of %(name)s", name=name)

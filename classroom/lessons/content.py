@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,8 +18,9 @@ from flask import current_app
 from flask_babel import force_locale
 from markupsafe import Markup
 
+from ..questions import QuestionType, question_type
+from ..vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 from .checks import (
-    LANGUAGES,
     Problem,
     check_ground_rules,
     check_module_folder,
@@ -66,6 +70,11 @@ class Poll:
     unit: str | None = None
     answer: float | None = None
     sensitive: bool = False
+
+    @property
+    def kind(self) -> QuestionType:
+        """The poll's kind of question (its slip on the printed pack, among others)."""
+        return question_type(self.type)
 
     def as_content(self) -> dict[str, Any]:
         """Return the wording that a run copies into its database row."""
@@ -161,7 +170,7 @@ class Module:
         """Return the module in the language, else in Dutch, else in the language it has."""
         return (
             self.texts.get(language)
-            or self.texts.get(LANGUAGES[0])
+            or self.texts.get(DEFAULT_LANGUAGE)
             or next(iter(self.texts.values()))
         )
 
@@ -316,10 +325,48 @@ def get_library() -> Library:
     """Return the current app's library, loading and rendering it on first use."""
     library = current_app.extensions.get("lesson_library")
     if library is None:
-        # Its problems go to the log, in English, whoever's request loads it first.
-        with force_locale("en"):
-            library = Library(Path(current_app.config["LESSONS_DIR"]))
+        library = shared_library(Path(current_app.config["LESSONS_DIR"]))
         for problem in library.problems:
             log.warning("lesson problem, module skipped: %s", problem)
         current_app.extensions["lesson_library"] = library
     return library
+
+
+# Libraries by folder and content, shared by the apps of one process: a server builds one, but
+# the tests build an app per test on the same folder, and the nine modules take most of a
+# second to check and render. The same files give the same library; any edited, added or
+# removed file gives a new one (an app sees it once its `lesson_library` is dropped).
+_LIBRARIES: OrderedDict[tuple[str, str], Library] = OrderedDict()
+_LIBRARIES_KEPT = 4
+_LIBRARIES_LOCK = threading.Lock()
+
+
+def shared_library(lessons_dir: Path) -> Library:
+    """Return the library of this folder as its files are now, built once per process."""
+    key = (str(lessons_dir.resolve()), _fingerprint(lessons_dir))
+    with _LIBRARIES_LOCK:
+        library = _LIBRARIES.get(key)
+        if library is not None:
+            _LIBRARIES.move_to_end(key)
+            return library
+    # Its problems are worded in English, whoever's request loads it first.
+    with force_locale("en"):
+        library = Library(lessons_dir)
+    # A file edited while it was being read: use this library, but keep none for it.
+    if _fingerprint(lessons_dir) == key[1]:
+        with _LIBRARIES_LOCK:
+            _LIBRARIES[key] = library
+            while len(_LIBRARIES) > _LIBRARIES_KEPT:
+                _LIBRARIES.popitem(last=False)
+    return library
+
+
+def _fingerprint(lessons_dir: Path) -> str:
+    """A digest of every file's name and bytes below the folder (about 2 ms for the nine)."""
+    digest = hashlib.sha256()
+    for path in sorted(lessons_dir.rglob("*")):
+        if path.is_file():
+            name, data = path.relative_to(lessons_dir).as_posix().encode(), path.read_bytes()
+            digest.update(b"%d:%s:%d:" % (len(name), name, len(data)))
+            digest.update(data)
+    return digest.hexdigest()

@@ -1,6 +1,9 @@
-"""Interface names of the lesson vocabularies (themes, levels, years, values)."""
+"""Interface names of the lesson vocabularies (themes, levels, years, values, kinds)."""
 
 from flask_babel import lazy_gettext as _l
+
+from ..languages import LANGUAGE_NAMES
+from ..questions import ALL_TYPES
 
 LABELS = {
     "belonging": _l("Belonging"),
@@ -18,15 +21,10 @@ LABELS = {
     "freedom": _l("Freedom"),
     "equality": _l("Equality"),
     "solidarity": _l("Solidarity"),
-    "single": _l("One answer"),
-    "multiple": _l("Several answers"),
-    "scale": _l("Scale of 1 to 5"),
-    "text": _l("Short open answer"),
-    "ranking": _l("Put in order"),
-    "estimate": _l("Estimate a number"),
+    # Each kind of question names itself (`QuestionType.label`).
+    **{kind.name: kind.label for kind in ALL_TYPES},
     # Each language is named in itself, so a teacher finds their own.
-    "nl": "Nederlands",
-    "en": "English",
+    **LANGUAGE_NAMES,
 }
 
 

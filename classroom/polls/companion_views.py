@@ -12,7 +12,7 @@ def companion(run_id: int):
     """What the projector shows now, Next/Previous, answers and the fitting prompt (owner)."""
     context = view_model(g.run)
     current = context["current"]
-    moderating = current is not None and current.type == "text" and current.status != "ready"
+    moderating = current is not None and current.kind.is_text and current.status != "ready"
     queue = answers.moderation_queue(current) if moderating else None
     return render_template(
         "polls/companion.html", queue=queue, **screen(g.run, context["results"]), **context

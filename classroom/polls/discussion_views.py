@@ -153,17 +153,9 @@ def summary_csv(run_id: int):
                 [question.key, wording, "", None, None, None, None, answered, counted, note]
             )
             continue
-        places = dict(result.ranks)
-        for option in result.options:
-            note = _("not shown") if option.hidden else ""
-            rows.append([
-                question.key, wording, option.label, option.count, option.percent,
-                places.get(option.label), result.median, result.total, counted, note,
-            ])  # fmt: skip
-        for text in result.texts:
-            rows.append(
-                [question.key, wording, text, None, None, None, None, result.total, counted, ""]
-            )
+        for cells, hidden in question.kind.csv_cells(result):
+            note = _("not shown") if hidden else ""
+            rows.append([question.key, wording, *cells, result.total, counted, note])
     header = [
         _("question"), _("text"), _("answer"), _("count"), _("percent"),
         _("average place"), _("median"), _("answers"), _("counted by"), _("note"),

@@ -21,8 +21,8 @@ from ..coordination.forms import MAX_CLASS_SIZE
 from ..coordination.models import SchoolClass
 from ..languages import language_choices
 from ..lessons.labels import label
+from ..questions import ALL_TYPES, question_type
 from .countdown import MINUTES
-from .models import CHOICE_TYPES, MAX_RANKED
 from .tally_forms import answer_mode_choices
 
 MAX_JOIN_LIMIT = 200
@@ -66,17 +66,13 @@ class StartRunForm(FlaskForm):
             self.language.data = languages[0]
 
 
-OWN_QUESTION_TYPES = ("single", "multiple", "scale", "text", "ranking", "estimate")
-# The kinds of question that use each optional field: the form shows only those, and
-# a field of another kind is ignored, errors included (without JavaScript all show).
+# The kinds of question that use each optional field (`QuestionType.own_fields`): the form
+# shows only those, and a field of another kind is ignored, errors included (without
+# JavaScript all show).
+OPTIONAL_FIELDS = ("options", "correct", "low", "high", "minimum", "maximum", "answer")
 FIELD_KINDS = {
-    "options": ("single", "multiple", "ranking"),
-    "correct": ("single", "multiple"),
-    "low": ("scale",),
-    "high": ("scale",),
-    "minimum": ("estimate",),
-    "maximum": ("estimate",),
-    "answer": ("estimate",),
+    name: tuple(kind.name for kind in ALL_TYPES if name in kind.own_fields)
+    for name in OPTIONAL_FIELDS
 }
 
 
@@ -101,7 +97,7 @@ class OwnQuestionForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.type.choices = [SelectChoice(kind, label(kind)) for kind in OWN_QUESTION_TYPES]
+        self.type.choices = [SelectChoice(kind.name, label(kind.name)) for kind in ALL_TYPES]
 
     def option_list(self) -> list[str]:
         """The non-empty option lines."""
@@ -119,54 +115,22 @@ class OwnQuestionForm(FlaskForm):
                 self[name].errors = []
         if not valid and self.errors:
             return False
-        kind, options = self.type.data, self.option_list()
-        most = MAX_RANKED if kind == "ranking" else 8
-        if kind in CHOICE_TYPES and not (
-            2 <= len(options) <= most and len(set(options)) == len(options)
-        ):
-            self.options.errors.append(
-                _l("Give 2 to %(most)d different options, one per line.", most=most)
-            )
-            return False
-        if any(len(option) > 80 for option in options):
-            self.options.errors.append(_l("An option can have at most 80 characters."))
-            return False
-        if kind == "estimate" and not (
-            self.minimum.data is not None
-            and self.maximum.data is not None
-            and self.minimum.data < self.maximum.data
-        ):
-            self.maximum.errors.append(_l("Give a lowest and a higher highest number."))
-            return False
-        right = self.correct.data
-        if kind in ("single", "multiple") and right is not None and right > len(options):
-            count = len(options)
-            message = _l("Give the number of one of the options (1 to %(count)d).", count=count)
-            self.correct.errors.append(message)
-            return False
-        figure = self.answer.data
-        low, high = self.minimum.data, self.maximum.data
-        if kind == "estimate" and figure is not None and not low <= figure <= high:
-            self.answer.errors.append(_l("The real figure must lie between the two numbers."))
-            return False
-        return True
+        return question_type(self.type.data).check_own(self)
 
     def correct_index(self) -> int | None:
-        """The 0-based right option of a single or multiple choice question, if given."""
-        if self.type.data in ("single", "multiple") and self.correct.data is not None:
-            return self.correct.data - 1
-        return None
+        """The 0-based right option of a question that may have one, if given."""
+        return question_type(self.type.data).own_correct(self)
 
     def content(self) -> dict:
         """The question's wording as a run stores it."""
-        kind = self.type.data
+        own = question_type(self.type.data).own_wording(self)
         return {
             "question": self.question.data.strip(),
-            "options": self.option_list() if kind in CHOICE_TYPES else [],
-            "scale": [self.low.data or "1", self.high.data or "5"] if kind == "scale" else None,
-            "range": [self.minimum.data, self.maximum.data] if kind == "estimate" else None,
+            "options": own["options"],
+            "scale": own["scale"],
+            "range": own["range"],
             "unit": None,
-            "answer": self.answer.data if kind == "estimate" else None,
+            "answer": own["answer"],
             "discuss": {"ask": [], "split": None, "unanimous": None, "alone": None},
         }
 

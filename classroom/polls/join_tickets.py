@@ -1,6 +1,6 @@
 """The ticket in the QR code's join link: proof that a phone read the code off the projector.
 
-The wrong-code limit never refuses a link with a valid ticket (README, Join codes). A guesser
+The wrong-code limit never refuses a link with a valid ticket (docs/join-codes.md). A guesser
 cannot make the ticket of a code it does not know, so the exemption tells it nothing.
 """
 

@@ -11,20 +11,13 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, inspec
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..questions import SCALE_POINTS as SCALE_POINTS  # re-exported: tests import it here
+from ..questions import QuestionType, question_type
 from ..timeutil import as_utc, now_utc
 
 if TYPE_CHECKING:
     from ..accounts.models import School, User
     from ..coordination.models import Assignment, SchoolClass
-
-QUESTION_TYPES = ("single", "multiple", "scale", "text", "ranking", "estimate")
-CHOICE_TYPES = ("single", "multiple", "ranking")
-# A ranking is stored as one integer: the option at place p sits in bits 3p..3p+2.
-RANK_BITS = 3
-MAX_RANKED = 6
-SCALE_POINTS = 5
-# How a class answers: a device each, one shared device (booth), paper slips, hands up.
-ANSWER_MODES = ("devices", "booth", "paper", "hands")
 
 
 def run_is_open(
@@ -100,7 +93,7 @@ class Run(RunState, db.Model):
     # The students of the class for this lesson, as the teacher confirmed it at the start
     # (None only for lessons started before every lesson had a size).
     class_size: Mapped[int | None]
-    # How the class answers; see ANSWER_MODES and polls.tally_views.
+    # How the class answers; see vocabulary.ANSWER_MODES and polls.tally_views.
     answer_mode: Mapped[str] = mapped_column(
         String(10), default="devices", server_default="devices"
     )
@@ -179,13 +172,14 @@ class QuestionWording:
         return self.content.get(language) or self.content[self.run_language]
 
     @property
+    def kind(self) -> QuestionType:
+        """The question's kind, which knows its forms, checks, figures and templates."""
+        return question_type(self.type)
+
+    @property
     def option_count(self) -> int:
         """Number of answer options (the points of a scale count as options)."""
-        if self.type == "scale":
-            return SCALE_POINTS
-        if self.type in CHOICE_TYPES:
-            return len(self.text(self.run_language)["options"])
-        return 0
+        return self.kind.option_count(self.text(self.run_language))
 
 
 class Question(QuestionWording, db.Model):
@@ -206,13 +200,14 @@ class Question(QuestionWording, db.Model):
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     compare_to: Mapped[str | None] = mapped_column(String(40))
     correct: Mapped[int | None]
-    # ready -> open -> closed; or skipped by the teacher.
+    # ready -> open -> closed; or skipped by the teacher (vocabulary.QUESTION_STATUSES).
     status: Mapped[str] = mapped_column(String(10), default="ready")
     revealed: Mapped[bool] = mapped_column(default=False)
     added_by_teacher: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Feeling at home, safe, excluded: a count of 1 or 2 is never shown.
     sensitive: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # Answers typed in from a tally: "hand" (paper slips) or "hands" (hands up, not anonymous).
+    # Answers typed in from a tally: "hand" (paper slips) or "hands" (hands up, not anonymous);
+    # see vocabulary.COUNTED_BY.
     counted_by: Mapped[str | None] = mapped_column(String(10))
     # The way of answering it was opened for ("devices" or "booth"); a question's answers
     # all come in one way, so no path can pad another's (see `services.open_question`).
@@ -297,10 +292,11 @@ class Response(db.Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
     pseudonym: Mapped[str] = mapped_column(String(64))
     # single: option index; multiple: bit mask of option indexes; scale: 1-5;
-    # ranking: option indexes packed by place (RANK_BITS each); estimate: the number.
+    # ranking: option indexes packed by place (questions.RANK_BITS each); estimate: the number.
     value: Mapped[int | None]
     text: Mapped[str | None] = mapped_column(String(280))
-    # Open answers only: pending until the teacher approves or hides them.
+    # Open answers only: pending until the teacher approves or hides them
+    # (vocabulary.MODERATION_STATUSES).
     moderation: Mapped[str | None] = mapped_column(String(10))
     # Open answers only: the word list found a slur or threat in it.
     flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -360,3 +356,8 @@ class SavedQuestion(db.Model):
     def question(self) -> str:
         """The question as the teacher wrote it."""
         return self.content["question"]
+
+    @property
+    def kind(self) -> QuestionType:
+        """The saved question's kind."""
+        return question_type(self.type)

@@ -8,6 +8,7 @@ from ..catalogue.store import module_for
 from ..coordination.services import teachable_classes
 from ..extensions import db
 from ..lessons.content import get_library
+from ..vocabulary import ASKED_STATUSES
 from . import answers, flow, module_text, saved_questions, services, sessions
 from .blueprint import bp
 from .forms import JoinLimitForm, OwnQuestionForm, StartRunForm
@@ -100,12 +101,12 @@ def render_detail(question_form: OwnQuestionForm, status: int = 200):
     if run.ended_at is None and run.is_expired:  # also a pause that lasted too long
         services.end_run(run, at=run.expires_at)
         db.session.commit()
-    queues = {q.id: answers.moderation_queue(q) for q in run.questions if q.type == "text"}
+    queues = {q.id: answers.moderation_queue(q) for q in run.questions if q.kind.is_text}
     changed = answers.pending_changes_of_run(run)  # one query, not one per question
     pending = {
         q.id: changed.get(q.id, 0)
         for q in run.questions
-        if q.status in ("open", "closed") and q.type != "text"
+        if q.status in ASKED_STATUSES and not q.kind.is_text
     }
     context = view_model(run)
     return render_template(

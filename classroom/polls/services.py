@@ -13,6 +13,7 @@ from flask import current_app
 from ..catalogue.store import keep_version
 from ..extensions import db
 from ..timeutil import now_utc
+from ..vocabulary import SCREEN_MODES
 from . import answers
 from .models import AnswerableQuestion, LiveRun, Question, Run, run_is_open
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from ..lessons.content import Module
 
 # Nine digits, quick on a phone's number pad: 10^9 codes. With 1,000 runs open a
-# guess hits one in 10^6 tries; the wrong-code limit allows 3,000 a day (README, Security).
+# guess hits one in 10^6 tries; the wrong-code limits bound a guesser (docs/join-codes.md).
 JOIN_CODE_ALPHABET = "0123456789"
 JOIN_CODE_LENGTH = 9
 # Codes handed out before the switch to digits: six characters without look-alikes.
@@ -324,7 +325,7 @@ class PathRefused(Exception):
 
 # The ways of answering in which a question is opened for answers; paper and hands
 # are typed in afterwards (`answers.store_tally`), so opening only shows the question.
-OPENED_FOR = ("devices", "booth")
+OPENED_FOR = SCREEN_MODES
 
 
 def open_question(question: Question) -> None:

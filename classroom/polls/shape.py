@@ -14,7 +14,7 @@ def shape(question: Question, result: Results | None) -> str | None:
 
     A sensitive poll never gets 'alone': its prompt would point at one student.
     """
-    if result is None or not result.total or question.type == "text":
+    if result is None or not result.total or question.kind.is_text:
         return None
     counts = [option.count for option in result.options if option.count]
     if not counts:

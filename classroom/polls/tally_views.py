@@ -16,15 +16,14 @@ from ..catalogue.urls import module_pack_url
 from ..errors import render_error
 from ..extensions import db
 from ..lessons.packs import render_pack
+from ..vocabulary import TALLY_MODES
 from . import answers, flow, module_text, services
 from .models import Question, Run
 from .tally_forms import (
-    GRID_TYPES,
     AnswerModeForm,
     TallyForm,
     answer_mode_choices,
     cell_labels,
-    option_letter,
     phase_tally_form,
     tally_form,
 )
@@ -69,16 +68,6 @@ HANDS_ERRORS = {
         "to the number of students present."
     ),
 }
-# Why a question's counts do not fit a row of the grid: they are typed on its own page.
-OWN_PAGE = {
-    "ranking": lambda: _(
-        "A ranking gives every item a place: count it item by place on its own page."
-    ),
-    "estimate": lambda: _("Every slip has its own number: type the numbers on its own page."),
-    "text": lambda: _(
-        "Open answers are typed one per line and go to moderation: type them on its own page."
-    ),
-}
 
 
 def tally_error(reason: str, counted_by: str, question: Question) -> str:
@@ -114,10 +103,7 @@ def counted_by_of(question: Question) -> str:
 @bp.app_template_global()
 def lettered(run: Run) -> bool:
     """Whether the projector letters the options: in lessons answered on paper or by hands."""
-    return run.answer_mode in ("paper", "hands")
-
-
-bp.add_app_template_global(option_letter, "option_letter")
+    return run.answer_mode in TALLY_MODES
 
 
 @bp.app_template_global()
@@ -252,15 +238,7 @@ def store_tally(run_id: int, question_id: int):
     if not form.validate_on_submit():
         flash(_("Check the boxes marked below. Nothing was stored."), "error")
         return _tally_page(question, form, counted_by, 400)
-    data = {}
-    if question.type in GRID_TYPES:
-        data["counts"] = form.counts()
-    elif question.type == "ranking":
-        data["places"] = form.places()
-    elif question.type == "estimate":
-        data["numbers"] = form.numbers()
-    else:
-        data["texts"] = form.texts()
+    data = question.kind.tally_data(form)
     try:
         stored = answers.store_tally(question, counted_by, int(form.slips.data), **data)
     except answers.TallyError as error:
@@ -322,9 +300,10 @@ def grid_rows(run: Run, phase_key: str, counts: dict[int, int]) -> list[GridRow]
             row.why = ngettext(
                 "%(num)d answer stored.", "%(num)d answers stored.", counts[question.id]
             )
-        elif question.type not in GRID_TYPES:
-            row.state, row.why = "own_page", OWN_PAGE[question.type]()
-        if question.type in GRID_TYPES:
+        elif not question.kind.in_grid:
+            # Why its counts do not fit a row of the grid: they are typed on its own page.
+            row.state, row.why = "own_page", str(question.kind.own_tally_page)
+        if question.kind.in_grid:
             row.cells = cell_labels(question, run.language)
         rows.append(row)
     return rows
@@ -333,7 +312,7 @@ def grid_rows(run: Run, phase_key: str, counts: dict[int, int]) -> list[GridRow]
 def _grid_refused():
     if not g.run.is_open:
         return render_error(409, _("This lesson has ended."))
-    if g.run.answer_mode not in ("paper", "hands"):
+    if g.run.answer_mode not in TALLY_MODES:
         return render_error(409, TALLY_ERRORS["mode"]())
     return None
 

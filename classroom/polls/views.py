@@ -25,6 +25,7 @@ from ..coordination.models import Assignment
 from ..coordination.services import assignment_for_teacher, teachable_classes
 from ..errors import render_error
 from ..extensions import db
+from ..vocabulary import ASKED_STATUSES
 from . import answers, flow, join_tickets, services, sessions
 from .blueprint import bp
 from .forms import JoinLimitForm, OwnQuestionForm, StartRunForm
@@ -129,7 +130,7 @@ def present(run_id: int):
     context = view_model(g.run)
     current = context["current"]
     cloud = []
-    if current is not None and current.type == "text":
+    if current is not None and current.kind.is_text:
         cloud = answers.word_cloud(context["results"].get(current.id), current)
     return render_template("polls/present.html", cloud=cloud, **screen(g.run), **context)
 
@@ -154,7 +155,7 @@ def state(run_id: int):
 
 @bp.get("/<int:run_id>/qr.svg")
 def qr_code(run_id: int):
-    """The join link of the run as a QR code (SVG), with its ticket (README, Join codes)."""
+    """The join link of the run as a QR code (SVG), with its ticket (docs/join-codes.md)."""
     code = g.run.join_code
     url = url_for("student.join_link", code=code, t=join_tickets.ticket(code), _external=True)
     buffer = BytesIO()
@@ -178,7 +179,7 @@ def question_action(run_id: int, question_id: int, action: str):
     question = question_or_404(question_id)
     if (refused := _open_run_or_409()) is not None:
         return refused
-    if action == "release" and question.status not in ("open", "closed"):
+    if action == "release" and question.status not in ASKED_STATUSES:
         abort(404)
     try:
         made = QUESTION_ACTIONS[action](question)

@@ -11,7 +11,6 @@ from functools import cache
 from pathlib import Path
 
 WORDLISTS = Path(__file__).parent / "wordlists"
-LANGUAGES = ("nl", "en")
 LONG_ENOUGH_TO_MATCH_INSIDE = 5
 WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 CLOUD_SIZES = 6

@@ -27,7 +27,7 @@ def runs_this_year(school: School, today: date) -> list[Run]:
 class Cell:
     """The state of one module for one class in the overview."""
 
-    status: str  # planned | overdue | done | paused | own-choice | running | ""
+    status: str  # one of vocabulary.OVERVIEW_STATUSES
     due_on: date | None = None
     runs: int = 0
     # Runs with results counted by hand (paper slips or hands up).

@@ -33,7 +33,7 @@ def browser_id() -> str | None:
 
 
 def remember_browser() -> None:
-    """Give this browser a random id in its cookie, if it has none (README, Join codes)."""
+    """Give this browser a random id in its cookie, if it has none (docs/join-codes.md)."""
     if "browser" not in session:
         session["browser"] = secrets.token_urlsafe(12)
 

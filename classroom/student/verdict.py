@@ -12,10 +12,4 @@ def own_verdict(question: Question, own: tuple[int | None, str | None] | None) -
     """
     if own is None or own[0] is None or question.correct is None:
         return None
-    value = own[0]
-    if question.type == "single":
-        return "right" if value == question.correct else "wrong"
-    if question.type == "multiple":
-        # Exactly the right box: ticking every box is not right.
-        return "right" if value == 1 << question.correct else "wrong"
-    return None
+    return question.kind.verdict(own[0], question.correct)

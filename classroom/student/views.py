@@ -126,7 +126,7 @@ def code_limit() -> Callable[[Callable], Callable]:
     """Wrong codes count per browser and per address on every route that takes a code.
 
     A browser stops at its own limit; the address's is high enough for a school
-    behind one address and bounds a guesser who drops its cookies (README, Join codes).
+    behind one address and bounds a guesser who drops its cookies (docs/join-codes.md).
     """
     per_browser = limiter.shared_limit(
         lambda: current_app.config["JOIN_BROWSER_LIMIT"],
@@ -323,7 +323,7 @@ def _render_live(question_form=None, status: int = 200):
             if released is not None and shown.correct is not None:
                 # Compared on this phone's own request; nothing is stored per student.
                 context.update(own_verdict=own_verdict(shown, answers.answer_of(shown, g.token)))
-            if shown.type == "text":
+            if shown.kind.is_text:
                 context.update(cloud=answers.word_cloud(released, shown))
     return render_template("student/live.html", **context), status
 
@@ -457,7 +457,7 @@ def live_answer(code: str, question_id: int):
         return _render_live_of(question.run_id, question_form=form, status=400)
     value, text = form_value(question, form)
     stored = question
-    if question.type == "text":
+    if question.kind.is_text:
         # An open text is moderated in batches and checked against the school's words: its
         # writes hold together in one transaction, and they take the model.
         db.session.commit()

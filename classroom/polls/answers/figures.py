@@ -2,20 +2,18 @@
 
 A release stores figures without words (counts per option, hidden cells, the
 mean, approved texts); `Results` puts the question's words back in the reader's
-language. Nothing here touches the database.
+language. What a kind counts is its own rule (`QuestionType.figures`); which
+cells to hide is the one rule here. Nothing here touches the database.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import SCALE_POINTS, Question
-from .storing import chosen_indexes, decode_ranking
+from ..models import Question
 
-ESTIMATE_BINS = 10
 # On a sensitive poll no reader may work out that 1 or 2 chose an option: the floor
 # that `hidden_cells` keeps small cells under.
 SENSITIVE_FLOOR = 3
@@ -60,51 +58,13 @@ class Results:
 
 def tally(question: Question, values: Iterable[tuple[int, int]], total: int) -> dict[str, Any]:
     """Figures of a choice, scale, ranking or estimate question from (value, count) pairs."""
-    values = list(values)
-    figures: dict[str, Any] = {}
-    if question.type == "ranking":
-        size = question.option_count
-        place_sums, first = [0] * size, [0] * size
-        for value, count in values:
-            order = decode_ranking(value, size) or []
-            for place, index in enumerate(order):
-                place_sums[index] += (place + 1) * count
-            if order:
-                first[order[0]] += count
-        figures["counts"] = first
-        figures["places"] = [place_sum / total for place_sum in place_sums]
-    elif question.type == "estimate":
-        low, high = question.text(question.run.language)["range"]
-        width = (high - low) / ESTIMATE_BINS
-        counts = [0] * ESTIMATE_BINS
-        every: list[int] = []
-        for value, count in values:
-            counts[min(int((value - low) / width), ESTIMATE_BINS - 1)] += count
-            every += [value] * count
-        every.sort()
-        middle = len(every) // 2
-        figures["counts"] = counts
-        figures["median"] = (
-            every[middle] if len(every) % 2 else (every[middle - 1] + every[middle]) / 2
-        )
-    else:
-        size = SCALE_POINTS if question.type == "scale" else question.option_count
-        counts = [0] * size
-        for value, count in values:
-            if question.type == "scale":
-                indexes = [value - 1]
-            else:
-                indexes = chosen_indexes(question.type, value, size)
-            for index in indexes:
-                counts[index] += count
-        figures["counts"] = counts
-        if question.type == "scale":
-            figures["mean"] = sum((i + 1) * c for i, c in enumerate(counts)) / total
-        if question.type == "multiple" and question.correct is not None and not question.counted_by:
-            # Right only when exactly the right box is ticked, not every box. A count by
-            # hand has ticks per option, not per slip: no such figure, so no share.
-            exact = 1 << question.correct
-            figures["right"] = sum(count for value, count in values if value == exact)
+    figures = question.kind.figures(
+        values,
+        total,
+        question.text(question.run.language),
+        correct=question.correct,
+        counted_by=question.counted_by,
+    )
     figures["hidden"] = sorted(_hidden(question, figures["counts"]))
     if figures["hidden"]:
         # A mean, average places or a median would give the hidden cells away.
@@ -117,7 +77,7 @@ def _hidden(question: Question, counts: list[int]) -> set[int]:
     """On a sensitive poll: the cells `hidden_cells` withholds under the floor of 3."""
     if not question.sensitive:
         return set()
-    return hidden_cells(counts, SENSITIVE_FLOOR, several=question.type == "multiple")
+    return hidden_cells(counts, SENSITIVE_FLOOR, several=question.kind.several)
 
 
 def hidden_cells(counts: Sequence[int], floor: int, *, several: bool = False) -> set[int]:
@@ -160,9 +120,10 @@ def hidden_cells(counts: Sequence[int], floor: int, *, several: bool = False) ->
 def results_from(question: Question, total: int, figures: dict[str, Any], language: str) -> Results:
     """Put the question's words in the language back around released figures."""
     wording = question.text(language)
-    if question.type == "text":
+    kind = question.kind
+    if kind.is_text:
         return Results(total=total, options=[], texts=tuple(figures.get("texts", ())))
-    labels = option_labels(question, language)
+    labels = kind.cell_labels(wording)
     counts = figures.get("counts", [])
     hidden = set(figures.get("hidden", ()))
     options = [
@@ -175,44 +136,20 @@ def results_from(question: Question, total: int, figures: dict[str, Any], langua
     if "places" in figures:
         ranks = tuple(sorted(zip(labels, figures["places"], strict=True), key=lambda r: r[1]))
     correct = None
-    right = figures.get("right")
     if question.correct is not None and question.correct < len(options):
-        if question.type != "multiple":
-            correct = options[question.correct].percent
-        # multiple: the share that ticked exactly the right set. None for a release made
-        # before that figure was kept (or counted by hand), when a cell is hidden, and on
-        # a sensitive poll when the right or the wrong ones are 1 or 2, as a cell would be.
-        elif right is not None and total and not hidden:
-            few = (right, total - right)
-            small = question.sensitive and any(0 < n < SENSITIVE_FLOOR for n in few)
-            correct = None if small else round(100 * right / total)
+        # A sensitive poll keeps the right and the wrong ones from the floor, as a cell.
+        percents = [option.percent for option in options]
+        correct = kind.right_percent(
+            percents, figures, total, question.correct,
+            sensitive=question.sensitive, floor=SENSITIVE_FLOOR,
+        )  # fmt: skip
     return Results(
         total=total,
         options=options,
         mean=figures.get("mean"),
         ranks=ranks,
         median=figures.get("median"),
-        answer=wording.get("answer") if question.type == "estimate" else None,
+        answer=kind.real_figure(wording),
         correct_percent=correct,
         sensitive=question.sensitive,
     )
-
-
-def option_labels(question: Question, language: str) -> list[str]:
-    """The words of each counted cell: options, scale points or estimate ranges."""
-    wording = question.text(language)
-    if question.type == "scale":
-        return [str(point) for point in range(1, SCALE_POINTS + 1)]
-    if question.type == "estimate":
-        low, high = wording["range"]
-        width = (high - low) / ESTIMATE_BINS
-        unit = wording.get("unit") or ""
-        # Answers are whole numbers: bins read 60-69 and 70-79, not 60-70 and 70-80.
-        edges = [math.ceil(low + i * width) for i in range(ESTIMATE_BINS)] + [high + 1]
-        return [
-            f"{edges[i]}{unit}"
-            if edges[i + 1] - 1 <= edges[i]
-            else f"{edges[i]}–{edges[i + 1] - 1}{unit}"
-            for i in range(ESTIMATE_BINS)
-        ]
-    return list(wording.get("options", []))

@@ -9,6 +9,7 @@ from typing import Literal
 from sqlalchemy import func
 
 from ...extensions import db
+from ...vocabulary import MODERATION_DECISIONS
 from .. import words
 from ..models import Question, Response
 
@@ -75,7 +76,7 @@ def moderate(
     A flagged answer is approved only with `confirmed`: the teacher read why it was
     flagged and chose to approve it anyway, never in one tap or key.
     """
-    if decision not in ("approved", "hidden") or question.type != "text":
+    if decision not in MODERATION_DECISIONS or not question.kind.is_text:
         return "unknown"
     response = db.session.get(Response, response_id)
     if response is None or response.question_id != question.id or response.batch is None:

@@ -28,7 +28,7 @@ def release(question: Question) -> bool:
     if question.run.purged_at is not None:
         return False
     current = db.session.get(ResultRelease, question.id)
-    if question.type == "text":
+    if question.kind.is_text:
         made = _text_figures(question, current)
     else:
         made = _choice_figures(question, current)
@@ -186,12 +186,10 @@ def compare(pre: Question, before: Results | None, after: Results | None) -> Com
     if before.mean is not None and after.mean is not None:
         mean_change = after.mean - before.mean
     poles = (None, None)
-    if pre.type == "scale" and not before.any_hidden and not after.any_hidden:
-        poles = (_poles(before), _poles(after))
+    if not before.any_hidden and not after.any_hidden:
+        poles = (pre.kind.poles(_counts(before)), pre.kind.poles(_counts(after)))
     return Comparison(before, after, mean_change, shares, *poles)
 
 
-def _poles(result: Results) -> tuple[int, int]:
-    counts = [option.count or 0 for option in result.options]
-    at_poles = counts[0] + counts[-1]
-    return at_poles, sum(counts) - at_poles
+def _counts(result: Results) -> list[int]:
+    return [option.count or 0 for option in result.options]

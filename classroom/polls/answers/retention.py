@@ -46,7 +46,7 @@ def purge_run(run: Run) -> None:
     for question in run.questions:
         release(question)
         kept = db.session.get(ResultRelease, question.id)
-        if kept is not None and question.type == "text" and kept.results is not None:
+        if kept is not None and question.kind.is_text and kept.results is not None:
             kept.results = {"texts": []}
         if kept is None:
             total = db.session.scalar(

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...extensions import db
-from ..models import SCALE_POINTS, Question, ResultRelease, Run, SchoolRelease
+from ..models import Question, ResultRelease, Run, SchoolRelease
 from .figures import hidden_cells
 
-SCHOOL_TYPES = ("single", "multiple", "scale")
 MIN_CLASSES = 2
 
 
@@ -63,7 +62,7 @@ def _school_questions(runs: list[Run]) -> list[Question]:
         for run in runs
         for q in run.questions
         # Hands up is not anonymous: those counts never enter school results.
-        if q.type in SCHOOL_TYPES and not q.added_by_teacher and q.counted_by != "hands"
+        if q.kind.in_school_results and not q.added_by_teacher and q.counted_by != "hands"
     ]
 
 
@@ -151,15 +150,11 @@ def _school_question(
     sample: Question, entry, k: int, language: str, by_hand: set[int]
 ) -> SchoolQuestion:
     wording = sample.text(language)
-    if sample.type == "scale":
-        low, high = wording["scale"]
-        labels = [str(point) for point in range(1, SCALE_POINTS + 1)]
-        labels[0], labels[-1] = f"1 · {low}", f"{SCALE_POINTS} · {high}"
-    else:
-        labels = list(wording["options"])
+    kind = sample.kind
+    labels = kind.school_labels(wording)
     total = entry["total"] if entry else 0
     counts = entry["counts"] if entry and len(entry["counts"]) == len(labels) else [0] * len(labels)
-    hidden = hidden_cells(counts, k, several=sample.type == "multiple")
+    hidden = hidden_cells(counts, k, several=kind.several)
     shown = entry is not None and total >= k
     options = [
         SchoolFigure(label, None, None)
@@ -168,8 +163,8 @@ def _school_question(
         for i, label in enumerate(labels)
     ]
     mean = None
-    if shown and not hidden and sample.type == "scale":
-        mean = sum((i + 1) * c for i, c in enumerate(counts)) / total
+    if shown and not hidden:
+        mean = kind.mean(counts, total)
     return SchoolQuestion(
         key=sample.key,
         type=sample.type,

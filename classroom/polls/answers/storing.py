@@ -15,15 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
 from .. import words
-from ..models import (
-    RANK_BITS,
-    SCALE_POINTS,
-    AnswerableQuestion,
-    Question,
-    Response,
-    ResultRelease,
-    Run,
-)
+from ..models import AnswerableQuestion, Question, Response, ResultRelease, Run
 
 
 class InvalidAnswer(ValueError):
@@ -56,39 +48,11 @@ def _pseudonym_key(secret_key: str) -> bytes:
 def validate_answer(
     question: Question | AnswerableQuestion, value: int | None, text: str | None
 ) -> None:
-    """Raise InvalidAnswer when the value or text does not fit the question type."""
-    if question.type == "text":
-        limit = current_app.config["OPEN_TEXT_MAX_LENGTH"]
-        if not text or not text.strip() or len(text) > limit or value is not None:
-            raise InvalidAnswer(question.type)
-        return
-    if text is not None or value is None:
+    """Raise InvalidAnswer when the value or text does not fit the question (its kind says)."""
+    wording = question.text(question.run_language)
+    limit = current_app.config["OPEN_TEXT_MAX_LENGTH"]
+    if not question.kind.accepts(value, text, wording, limit):
         raise InvalidAnswer(question.type)
-    if question.type == "single" and not 0 <= value < question.option_count:
-        raise InvalidAnswer(question.type)
-    if question.type == "multiple" and not 0 < value < (1 << question.option_count):
-        raise InvalidAnswer(question.type)
-    if question.type == "scale" and not 1 <= value <= SCALE_POINTS:
-        raise InvalidAnswer(question.type)
-    if question.type == "ranking" and decode_ranking(value, question.option_count) is None:
-        raise InvalidAnswer(question.type)
-    if question.type == "estimate":
-        low, high = question.text(question.run_language)["range"]
-        if not low <= value <= high:
-            raise InvalidAnswer(question.type)
-
-
-def encode_ranking(order: list[int]) -> int:
-    """Pack option indexes, first place first, into one integer."""
-    return sum(index << (RANK_BITS * place) for place, index in enumerate(order))
-
-
-def decode_ranking(value: int, option_count: int) -> list[int] | None:
-    """Unpack a ranking; None unless it orders every option exactly once."""
-    if value < 0 or value >= 1 << (RANK_BITS * option_count):
-        return None
-    order = [(value >> (RANK_BITS * place)) & 0b111 for place in range(option_count)]
-    return order if sorted(order) == list(range(option_count)) else None
 
 
 def store_answer(
@@ -109,7 +73,7 @@ def store_answer(
     again changes nothing. The caller commits.
     """
     validate_answer(question, value, text)
-    is_text = question.type == "text"
+    is_text = question.kind.is_text
     text = text.strip() if text else None
     own = pseudonym(question, device_token)
     # Core on the session's connection: the same transaction, without the ORM's
@@ -272,10 +236,3 @@ def count_answers_per_question(run: Run) -> dict[int, int]:
         .group_by(Response.question_id)
     )
     return dict(rows.all())
-
-
-def chosen_indexes(question_type: str, value: int, option_count: int) -> list[int]:
-    """The option indexes one stored value stands for."""
-    if question_type == "multiple":
-        return [index for index in range(option_count) if value & (1 << index)]
-    return [value]
