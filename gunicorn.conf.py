@@ -1,4 +1,4 @@
-"""gunicorn's settings, read from the directory it starts in: this checkout (README, Deployment)."""
+"""gunicorn's settings, read from the directory it starts in: this checkout (docs/deployment.md)."""
 
 import re
 import sys
@@ -7,14 +7,14 @@ import urllib.parse
 from gunicorn import glogging
 from gunicorn.arbiter import Arbiter
 
-# Threads in every worker (README, Deployment): while one waits for the database (a write
+# Threads in every worker (docs/deployment.md): while one waits for the database (a write
 # lock another process holds, a round trip to PostgreSQL), the others go on serving, so a
 # stuck write stalls no state poll or page. `--threads` or `--worker-class` override this.
 worker_class = "gthread"
 threads = 4
 
 # The access log (off unless `--access-logfile` is given): time, request line, status,
-# bytes, milliseconds. No address and no user agent (README, Deployment); the logger
+# bytes, milliseconds. No address and no user agent (docs/deployment.md); the logger
 # below hides join codes, tokens and query values in whatever format is set.
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 
@@ -79,7 +79,7 @@ logger_class = MaskingLogger
 
 
 def post_worker_init(worker) -> None:
-    """Stop gunicorn when its workers would each count the rate limits alone (README, Redis).
+    """Stop gunicorn when its workers would each count the rate limits alone (docs/deployment.md).
 
     A worker that exits with this status before it serves makes the master stop too.
     """

@@ -3,7 +3,7 @@
 The backend: `MAIL_BACKEND` when set; SMTP when `MAIL_SERVER` is set; in tests an
 in-memory outbox; in debug mode the console (`make run` sets the console too);
 otherwise SMTP on localhost:25. SMTP checks the server's certificate, with STARTTLS
-as with SSL. README, Configuration → Mail.
+as with SSL. docs/mail.md.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def _warn_about_hosts_once() -> None:
         app.extensions["mail_hosts_warned"] = True
         app.logger.warning(
             "Links in mails take the host of the request they answer: set TRUSTED_HOSTS "
-            "to this site's host name (README, Configuration → Mail)."
+            "to this site's host name (docs/mail.md)."
         )
 
 

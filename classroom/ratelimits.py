@@ -1,4 +1,4 @@
-"""Whether the rate limits hold as the README states them under a server of several workers.
+"""Whether the rate limits hold as docs/security.md states them under a server of several workers.
 
 With `RATELIMIT_STORAGE_URI=memory://` every worker counts alone, so an address gets the
 limits once per worker. gunicorn asks `workers_may_serve` from `gunicorn.conf.py`.
@@ -28,16 +28,16 @@ def workers_may_serve(app: object, workers: int) -> bool:
         app.logger.error(
             "Rate limits count per worker (RATELIMIT_PER_WORKER_OK): with %d workers on "
             "memory:// an address gets up to %d times the failed logins and wrong join codes "
-            "the README states. Only RATELIMIT_STORAGE_URI=redis://… keeps those figures.",
+            "docs/security.md states. Only RATELIMIT_STORAGE_URI=redis://… keeps those figures.",
             workers,
             workers,
         )
         return True
     app.logger.critical(
         "Not starting: with %d workers and RATELIMIT_STORAGE_URI=memory:// each worker counts "
-        "failed logins and wrong join codes alone, up to %d times the limits the README states. "
-        "Set RATELIMIT_STORAGE_URI=redis://… (README, What needs Redis), or accept limits per "
-        "worker with RATELIMIT_PER_WORKER_OK=true.",
+        "failed logins and wrong join codes alone, up to %d times the limits docs/security.md "
+        "states. Set RATELIMIT_STORAGE_URI=redis://… (docs/deployment.md, What needs Redis), "
+        "or accept limits per worker with RATELIMIT_PER_WORKER_OK=true.",
         workers,
         workers,
     )

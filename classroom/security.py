@@ -38,7 +38,7 @@ def _secure_cookies_by_default(app: Flask) -> None:
         if exposed:
             app.logger.warning(
                 "Serving plain HTTP on %s: browsers send the secure session cookie only over "
-                "HTTPS. Put a TLS proxy in front and set TRUSTED_PROXY_HOPS (README, Production).",
+                "HTTPS. Put a TLS proxy in front and set TRUSTED_PROXY_HOPS (docs/deployment.md).",
                 ", ".join(exposed),
             )
 

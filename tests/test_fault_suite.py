@@ -10,7 +10,7 @@
 
 The app runs as in production (its database built as tests/test_faults.py builds
 it: the app's own migrations, the demo school, a lesson with one open question),
-under gunicorn with the workers the README deploys (`-w 4`, the worker class of the
+under gunicorn with the workers docs/deployment.md deploys (`-w 4`, the worker class of the
 shipped gunicorn.conf.py). Phones are plain HTTP clients, each with its own session
 cookie, that do what live.js does, two things at once: poll the state URL every
 2 s (here also loading the live page every fifth time), and send the answer, at a
@@ -78,7 +78,7 @@ PHONES = 100
 POLL_SECONDS = 2.0
 LONGEST_WAIT = 30.0
 REQUEST_TIMEOUT = 30
-# gunicorn as the README deploys it: `gunicorn -w 4`, worker class from gunicorn.conf.py.
+# gunicorn as docs/deployment.md deploys it: `gunicorn -w 4`, worker class from gunicorn.conf.py.
 WORKERS = 4
 # What only an unhandled error writes into gunicorn's log: a 500 from Flask, or from
 # gunicorn itself when the fast path raised.

@@ -128,7 +128,7 @@ def test_readyz_answers_503_while_the_instance_drains(app, client):
 
 
 def test_web_server_workers_load_neither_migrations_nor_sign_on_libraries(tmp_path):
-    # Each of 4 workers would hold about 26 MiB more (README, Performance: memory).
+    # Each of 4 workers would hold about 26 MiB more (docs/performance.md, memory).
     heavy = ("alembic", "authlib", "requests", "cryptography")
     script = f"import sys, wsgi; print(','.join(name for name in {heavy!r} if name in sys.modules))"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/app.sqlite"}

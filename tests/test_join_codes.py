@@ -16,18 +16,9 @@ from classroom.extensions import db
 from classroom.polls import join_tickets, services
 from classroom.polls.models import Run
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+JOIN_CODES_DOC = Path(__file__).resolve().parent.parent / "docs" / "join-codes.md"
 # A visitor without cookies gets a new session, and its page a new CSRF token, every time.
 CSRF_TOKEN = re.compile(r'name="csrf_token" value="[^"]*"')
-
-
-@pytest.fixture
-def limited(app):
-    app.config["RATELIMIT_ENABLED"] = True
-    from classroom.extensions import limiter
-
-    limiter.init_app(app)  # a fresh in-memory store for this test
-    return app
 
 
 def _ended_code(app, teacher):
@@ -96,9 +87,9 @@ def _per_window(limits) -> int:
     return min(limit.amount for limit in limits)
 
 
-def test_the_readme_figures_are_those_of_the_configured_limits_and_code_space(app):
-    """The arithmetic of README, Join codes, against the configured limits and code space."""
-    readme = re.sub(r"\s+", " ", README.read_text())
+def test_the_documented_figures_are_those_of_the_configured_limits_and_code_space(app):
+    """The arithmetic of docs/join-codes.md against the configured limits and code space."""
+    document = re.sub(r"\s+", " ", JOIN_CODES_DOC.read_text())
     space = len(services.JOIN_CODE_ALPHABET) ** services.JOIN_CODE_LENGTH
     browser = _limits(app, "JOIN_BROWSER_LIMIT")
     address = _limits(app, "JOIN_FAILURE_LIMIT")
@@ -107,25 +98,25 @@ def test_the_readme_figures_are_those_of_the_configured_limits_and_code_space(ap
         (1000, 600),
         (10000, 86400),
     ]
-    assert "per browser 30 per 10 minutes and 300 per day" in readme
-    assert "per address 1,000 per 10 minutes and 10,000 per day" in readme
+    assert "per browser 30 per 10 minutes and 300 per day" in document
+    assert "per address 1,000 per 10 minutes and 10,000 per day" in document
     # A guesser rotates its cookies: the address's ceiling bounds it.
     tries_per_hit = space / 1000
     per_day = _per_day(address)
     assert tries_per_hit > 100_000
-    assert f"10⁹ / 1,000 = {tries_per_hit:,.0f} tries on average" in readme
+    assert f"10⁹ / 1,000 = {tries_per_hit:,.0f} tries on average" in document
     assert f"{per_day:,.0f} tries a day, one lesson every {tries_per_hit / per_day:,.0f} days" in (
-        readme
+        document
     )
     chance = per_day * 1000 / space
-    assert f"{per_day:,.0f} × 1,000 / 10⁹ = {chance:.0%} a day" in readme.replace(" %", "%")
+    assert f"{per_day:,.0f} × 1,000 / 10⁹ = {chance:.0%} a day" in document.replace(" %", "%")
     assert per_day <= tries_per_hit / 100  # a hundred days per address, on average
     # A school's 30 classes joining at once, 1 in 10 wrong and once more: 180 wrong codes.
     wave = 30 * 30 // 10 * 2
-    assert f"{wave} wrong codes" in readme
+    assert f"{wave} wrong codes" in document
     assert _per_window(address) // wave >= 5
-    assert "more than 5 times that" in readme
-    assert f"{_per_day(address) // wave:.0f} such rounds" in readme
+    assert "more than 5 times that" in document
+    assert f"{_per_day(address) // wave:.0f} such rounds" in document
     # Each phone has its own, enough for a student who mistypes.
     assert _per_window(browser) >= 10 * 2
 

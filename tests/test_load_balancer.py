@@ -1,6 +1,6 @@
 """A region on several instances: two gunicorn instances behind HAProxy, PostgreSQL and Redis.
 
-The set-up of the README's Deployment section, for real: HAProxy from Debian's package
+The set-up of docs/deployment.md, for real: HAProxy from Debian's package
 runs `docs/deployment/haproxy.cfg` itself (with its addresses, ports and certificate
 replaced by the test's own, TLS included), in front of two gunicorn instances of two
 workers each, which share one PostgreSQL database, one secret key and one Redis for
@@ -17,7 +17,7 @@ when it changed, answer the open question, send again until the answer is acknow
   PostgreSQL does to the connection pools; the shared server itself is not restarted:
   tests/test_fault_suite.py restarts a private one);
 - restarts both instances one after the other with `kill -HUP` while the phones answer:
-  the README's rolling restart, which may cost no answer and show no phone an error;
+  the rolling restart of docs/deployment.md, which may cost no answer and show no phone an error;
 
 and checks that what was stored is what was acknowledged, that no phone is left on an
 error page, that a phone polling one instance follows a step made through the other

@@ -26,13 +26,6 @@ def smtp(app):
         yield server
 
 
-@pytest.fixture
-def coordinator(app, make_user, teacher):
-    staff = Staff(app.test_client(), make_user("coordinator", school_id=teacher.user["school_id"]))
-    assert staff.login().status_code == 302
-    return staff
-
-
 def in_english(client):
     client.post("/language", data={"language": "en"})
     return client
@@ -361,7 +354,7 @@ def test_make_run_prints_mails_on_the_console(app, coordinator, capsys):
 
 
 def test_the_makefile_run_target_sends_mail_to_the_console(monkeypatch):
-    """`make run` sets the console backend through the environment, as the README says."""
+    """`make run` sets the console backend through the environment, as docs/mail.md says."""
     from pathlib import Path
 
     from conftest import make_test_app

@@ -1,4 +1,5 @@
-"""The privacy pack for schools (docs/privacy) stays in step with the models, tests and README."""
+"""The privacy pack for schools (docs/privacy) stays in step with the models, the tests, README
+and the anonymity and security documents (docs/anonymity.md, docs/security.md)."""
 
 import re
 from pathlib import Path
@@ -43,12 +44,11 @@ def defined_tests() -> set[str]:
     return names
 
 
-def readme_section(title: str) -> str:
-    """A level-2 section of README with its subsections."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", readme, re.M | re.S)
-    assert match, f"README has no section '## {title}'"
-    return match.group(1)
+def claims(document: str) -> str:
+    """A document of docs/ whose tables cite the tests behind each claim, checked to be one."""
+    text = (ROOT / "docs" / document).read_text(encoding="utf-8")
+    assert re.search(r"^\| .* \| `tests?[/_]", text, re.M), f"docs/{document} cites no tests"
+    return text
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
@@ -95,13 +95,13 @@ def test_every_test_the_pack_cites_exists():
         assert files == [], f"{path.name} cites test files that do not exist: {files}"
 
 
-@pytest.mark.parametrize("section", ["How anonymity works", "Security and privacy"])
-def test_the_measures_cite_every_test_of_the_readme_tables(section):
-    text = readme_section(section)
+@pytest.mark.parametrize("document", ["anonymity.md", "security.md"])
+def test_the_measures_cite_every_test_of_the_anonymity_and_security_tables(document):
+    text = claims(document)
     measures = read("maatregelen.md")
     cited = set(TEST_NAME.findall(text)) | set(TEST_PATH.findall(text))
     missing = sorted(name for name in cited if f"`{name}`" not in measures)
-    assert missing == [], f"README '{section}' cites, docs/privacy/maatregelen.md lacks: {missing}"
+    assert missing == [], f"docs/{document} cites, docs/privacy/maatregelen.md lacks: {missing}"
 
 
 def test_the_links_inside_the_pack_lead_to_its_files():
@@ -131,9 +131,9 @@ def test_the_figures_in_the_inventory_are_those_of_the_code():
     assert missing == [], f"docs/privacy/gegevensinventaris.md no longer matches: {missing}"
 
 
-def test_readme_and_the_privacy_page_point_to_the_pack(client):
-    readme = readme_section("Security and privacy")
-    assert "(docs/privacy/README.md)" in readme
+def test_readme_security_and_the_privacy_page_point_to_the_pack(client):
+    assert "(docs/privacy/README.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(privacy/README.md)" in claims("security.md")
     for language in ("nl", "en"):
         with client.session_transaction() as session:
             session["language"] = language

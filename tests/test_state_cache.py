@@ -38,7 +38,7 @@ needs_postgresql = pytest.mark.skipif(
     not ON_POSTGRESQL,
     reason="notifications are PostgreSQL's: run with TEST_DATABASE_URL=postgresql+psycopg://...",
 )
-# What the README promises: a change reaches every other worker and instance within this.
+# What docs/performance.md promises: a change reaches every other worker and instance within this.
 PROMISED_SECONDS = 1.0
 
 

@@ -98,7 +98,7 @@ def readyz():
     return {"status": "ready"}, 200
 
 
-# Its presence in instance/ takes the instance out of a load balancer (README, Deployment).
+# Its presence in instance/ takes the instance out of a load balancer (docs/deployment.md).
 DRAINING_FILE = "draining"
 
 

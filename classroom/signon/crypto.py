@@ -7,7 +7,7 @@ from flask import current_app
 
 
 def _fernet():
-    """SIGNON_ENCRYPTION_KEY when set, else a key derived from SECRET_KEY (README)."""
+    """SIGNON_ENCRYPTION_KEY when set, else a key derived from SECRET_KEY (docs/sign-on.md)."""
     # Imported on use: cryptography costs every worker memory that only sign-on needs.
     from cryptography.fernet import Fernet
 
