@@ -3,8 +3,9 @@
 from flask import g, render_template
 
 from . import answers
+from .blueprint import bp
+from .pages import view_model
 from .presenting import screen
-from .views import bp, view_model
 
 
 @bp.get("/<int:run_id>/companion")

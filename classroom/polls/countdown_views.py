@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from ..errors import render_error
 from ..extensions import db
 from . import countdown
+from .blueprint import bp
 from .forms import CountdownForm
-from .views import back_to, bp
+from .pages import back_to
 
 
 @bp.post("/<int:run_id>/countdown")

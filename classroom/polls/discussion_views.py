@@ -11,8 +11,9 @@ from ..errors import render_error
 from ..extensions import db
 from ..timeutil import as_utc
 from . import answers, flow, saved_questions, services
+from .blueprint import bp
 from .forms import OwnQuestionForm
-from .views import back_to, bp, question_or_404, render_detail, view_model
+from .pages import back_to, question_or_404, render_detail, view_model
 
 
 @bp.post(

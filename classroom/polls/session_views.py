@@ -1,4 +1,4 @@
-"""Routes for a lesson over several sessions: pause (at the break or at the bell), resume."""
+"""Routes for a lesson over several sessions: pause (at the break or at the bell), resume, end."""
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -8,8 +8,9 @@ from ..errors import render_error
 from ..extensions import db
 from ..timeutil import now_utc
 from . import flow, services, sessions
+from .blueprint import bp
+from .pages import back_to
 from .session_forms import PauseForm
-from .views import back_to, bp
 
 
 def _pause_form(formdata=None) -> PauseForm:
@@ -83,3 +84,13 @@ def confirm_end(run_id: int):
         pause_form=_pause_form(),
         action_form=EmptyForm(),
     )
+
+
+@bp.post("/<int:run_id>/end")
+def end(run_id: int):
+    """End the run (open or paused): the join code stops working."""
+    if not g.run.is_ended:
+        services.end_run(g.run)
+        db.session.commit()
+        flash(_("The lesson has ended. The join code no longer works."), "info")
+    return redirect(url_for("polls.summary", run_id=g.run.id), 303)

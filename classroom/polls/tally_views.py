@@ -18,7 +18,9 @@ from ..extensions import db
 from ..lessons.packs import render_pack
 from ..vocabulary import TALLY_MODES
 from . import answers, flow, module_text, services
+from .blueprint import bp
 from .models import Question, Run
+from .pages import question_or_404
 from .tally_forms import (
     AnswerModeForm,
     TallyForm,
@@ -27,7 +29,6 @@ from .tally_forms import (
     phase_tally_form,
     tally_form,
 )
-from .views import bp, question_or_404
 
 TALLY_ERRORS = {
     "hands": lambda: _(

@@ -239,16 +239,6 @@ def step(run_id: int, direction: str):
     return redirect(back_to(g.run), 303)
 
 
-@bp.post("/<int:run_id>/end")
-def end(run_id: int):
-    """End the run (open or paused): the join code stops working."""
-    if not g.run.is_ended:
-        services.end_run(g.run)
-        db.session.commit()
-        flash(_("The lesson has ended. The join code no longer works."), "info")
-    return redirect(url_for("polls.summary", run_id=g.run.id), 303)
-
-
 @bp.get("/<int:run_id>/delete")
 def confirm_delete(run_id: int):
     """Ask before deleting the run and its answers."""
