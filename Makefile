@@ -57,9 +57,13 @@ test: translations lint check-lessons
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 # Everything but the tests that start gunicorn, Redis, PostgreSQL or Chromium (markers
-# `server` and `browser` in pyproject.toml): the quick check while changing code.
+# `server` and `browser` in pyproject.toml): the quick check while changing code. Two
+# processes (pytest-xdist; PYTEST_ARGS="-n 0" for one) that take over each other's
+# remaining tests (worksteal), and compiled modules kept in __pycache__ between runs even
+# where PYTHONDONTWRITEBYTECODE is set (5 s a process).
 test-fast: translations
-	$(BIN)/pytest -q -m "not server and not browser" $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n 2 --dist worksteal \
+		-m "not server and not browser" $(PYTEST_ARGS)
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \

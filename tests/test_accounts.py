@@ -85,15 +85,6 @@ def test_login_never_redirects_off_the_site(app, make_user, target):
     assert response.location == "/"
 
 
-@pytest.fixture
-def limited(app):
-    app.config["RATELIMIT_ENABLED"] = True
-    from classroom.extensions import limiter
-
-    limiter.init_app(app)  # a fresh in-memory store for this test
-    return app
-
-
 def _login(client, email, password, address):
     data = {"email": email, "password": password}
     return client.post("/auth/login", data=data, environ_base={"REMOTE_ADDR": address})

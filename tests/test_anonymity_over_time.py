@@ -223,13 +223,6 @@ def test_a_changed_open_text_is_a_new_row_and_the_old_one_is_gone(app, live_run,
         assert db.session.execute(db.select(Response.id)).scalar_one() == rows[0].id
 
 
-@pytest.fixture
-def coordinator(app, make_user, teacher):
-    staff = Staff(app.test_client(), make_user("coordinator", school_id=teacher.user["school_id"]))
-    assert staff.login().status_code == 302
-    return staff
-
-
 def test_school_figures_change_only_by_k_answers_from_two_classes(
     app, coordinator, make_user, make_class, student
 ):

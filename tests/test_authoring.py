@@ -6,11 +6,11 @@ import zipfile
 from html.parser import HTMLParser
 
 import pytest
-from conftest import REAL_LESSONS_DIR, Staff, rendered_form, run_info
+from conftest import REAL_LESSONS_DIR, rendered_form, run_info
 from werkzeug.datastructures import MultiDict
 
-from classroom.catalogue.models import OwnModule
 from classroom.authoring.skeleton import KINDS
+from classroom.catalogue.models import OwnModule
 from classroom.extensions import db
 
 NO_PROBLEMS = "Geen problemen: je kunt deze module delen en starten."
@@ -218,14 +218,13 @@ def test_a_language_can_be_dropped_and_added_again(app, teacher):
 
 
 @pytest.fixture
-def colleagues(app, teacher, make_user, make_class):
+def colleagues(teacher, make_staff, make_class):
     """A colleague and a coordinator of the teacher's school, and a teacher of another school."""
     school_id = teacher.user["school_id"]
 
     def staff(role, school=None):
-        user = make_user(role, school_id=school)
-        member = Staff(app.test_client(), user)
-        member.login()
+        member = make_staff(role, school_id=school)
+        user = member.user
         member.class_id = make_class(user["school_id"], [user["id"]], name=f"K{user['id']}")
         return member
 

@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import Staff, rendered_form
+from conftest import Staff, rendered_form, run_info
 
 from classroom.accounts.models import Invitation, User
 from classroom.coordination.models import Assignment, SchoolClass
@@ -13,14 +13,6 @@ from classroom.polls.models import Run
 from classroom.timeutil import now_utc
 
 TODAY = now_utc().date()
-
-
-@pytest.fixture
-def coordinator(app, make_user):
-    user = make_user("coordinator")
-    staff = Staff(app.test_client(), user)
-    assert staff.login().status_code == 302
-    return staff
 
 
 def count(app, model, **filters):
@@ -182,16 +174,13 @@ def assign(coordinator, class_ids, teacher_id, due=None, module="sample"):
 
 
 @pytest.fixture
-def school(app, coordinator, make_user, make_class):
+def school(coordinator, make_staff, make_class):
     """A coordinator's school with one teacher who teaches two classes."""
     school_id = coordinator.user["school_id"]
-    user = make_user("teacher", school_id=school_id)
-    teacher = Staff(app.test_client(), user)
-    teacher.login()
-    teacher.class_id = make_class(school_id, [user["id"]], name="3 HAVO B")
-    teacher.other_class_id = make_class(
-        school_id, [user["id"]], name="4 VWO A", level="vwo", year=4
-    )
+    teacher = make_staff("teacher", school_id=school_id)
+    teacher_ids = [teacher.user["id"]]
+    teacher.class_id = make_class(school_id, teacher_ids, name="3 HAVO B")
+    teacher.other_class_id = make_class(school_id, teacher_ids, name="4 VWO A", level="vwo", year=4)
     return teacher
 
 
@@ -303,9 +292,42 @@ def test_citizenship_report_lists_the_values_of_ended_lessons(app, coordinator, 
     assert "Voorbeeldles" in row
 
 
-def test_school_k_comes_from_the_school_and_never_below_the_floor(app, coordinator):
+def colour_figures(page):
+    """The school's figures of the colour question as its results page shows them (None: none)."""
+    section = page.split("Welke kleur vind je mooi?</h2>")[1].split("</section>")[0]
+    if "Nog te weinig antwoorden om iets te laten zien." in section:
+        return None
+    return dict(re.findall(r"<tr><td>([^<]+)</td>\s*<td>([^<]+)</td>", section))
+
+
+@pytest.mark.parametrize(
+    ("school_k", "colours", "k", "figures"),
+    [
+        # Two classes of six: one answer short of the school's k, then exactly on it.
+        (13, "111111", 13, None),
+        (12, "111111", 12, {"Rood": "0", "Groen": "12", "Blauw": "0"}),
+        # A school k below the floor (the form refuses it; an old row may hold it) counts as
+        # the floor of 3: two reds are hidden, and the empty blue beside them.
+        (1, "01111", 3, {"Rood": "–", "Groen": "8", "Blauw": "–"}),
+    ],
+)
+def test_school_k_comes_from_the_school_and_never_below_the_floor(
+    app, coordinator, school, student, school_k, colours, k, figures
+):
     from classroom.accounts.models import School
 
     with app.app_context():
-        school = db.session.get(School, coordinator.user["school_id"])
-        assert school.school_min_answers == 10
+        db.session.get(School, coordinator.user["school_id"]).school_min_answers = school_k
+        db.session.commit()
+    for class_id in (school.class_id, school.other_class_id):
+        run_id = school.start_run(class_id)
+        code, questions = run_info(app, run_id)
+        school.act(run_id, questions[1], "open")
+        for colour in colours:
+            phone = student()
+            assert phone.join(code).status_code == 302
+            assert phone.answer(code, questions[1], colour).status_code == 303
+        school.client.post(f"/runs/{run_id}/end")
+    page = coordinator.client.get("/school/results/sample").text
+    assert f"Een getal onder {k} staat er niet" in page
+    assert colour_figures(page) == figures

@@ -21,13 +21,6 @@ from classroom.timeutil import now_utc
 SCALE, SINGLE, MULTIPLE = range(3)
 
 
-@pytest.fixture
-def coordinator(app, make_user, teacher):
-    staff = Staff(app.test_client(), make_user("coordinator", school_id=teacher.user["school_id"]))
-    assert staff.login().status_code == 302
-    return staff
-
-
 def joined(student, code, count):
     phones = [student() for _ in range(count)]
     for phone in phones:

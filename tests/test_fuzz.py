@@ -1,7 +1,5 @@
 """Arbitrary form data never causes a server error, and a refused request stores nothing."""
 
-import pytest
-from conftest import Staff
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -73,13 +71,6 @@ def test_teacher_forms_survive_any_form_data(app, live_run, data):
         assert counts(app) == before
     start = teacher.client.post("/runs/", data=data)
     assert start.status_code < 500
-
-
-@pytest.fixture
-def coordinator(app, make_user):
-    staff = Staff(app.test_client(), make_user("coordinator"))
-    staff.login()
-    return staff
 
 
 @FUZZ

@@ -16,14 +16,6 @@ ABUSIVE = "kankerweer vandaag"
 PLAIN = ["samen", "respect", "luisteren"]
 
 
-@pytest.fixture
-def csrf_on(app):
-    """CSRF checks on, as in production (the other tests switch them off)."""
-    app.config["WTF_CSRF_ENABLED"] = True
-    yield
-    app.config["WTF_CSRF_ENABLED"] = False
-
-
 def phones(student, code, count):
     devices = [student() for _ in range(count)]
     for device in devices:

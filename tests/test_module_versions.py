@@ -7,7 +7,7 @@ import shutil
 from datetime import date, timedelta
 
 import pytest
-from conftest import SAMPLE_LESSONS_DIR, Staff, run_info
+from conftest import SAMPLE_LESSONS_DIR, run_info
 from test_authoring import editor_fields, post_editor, start_module
 
 from classroom.catalogue.models import ModuleVersion, OwnModule
@@ -28,25 +28,19 @@ def lessons_dir(tmp_path):
 
 
 @pytest.fixture
-def school_a(app, teacher, make_user, make_class):
+def school_a(teacher, coordinator, make_class):
     """The teacher's school: a coordinator and a second class of the teacher."""
-    school_id = teacher.user["school_id"]
-    coordinator = Staff(app.test_client(), make_user("coordinator", school_id=school_id))
-    coordinator.login()
-    second_class = make_class(school_id, [teacher.user["id"]], name="4 VWO A")
+    second_class = make_class(teacher.user["school_id"], [teacher.user["id"]], name="4 VWO A")
     return coordinator, second_class
 
 
 @pytest.fixture
-def school_b(app, make_user, make_class):
+def school_b(make_staff, make_class):
     """A teacher and a coordinator of another school."""
-    user = make_user("teacher")
-    teacher = Staff(app.test_client(), user)
-    teacher.login()
-    teacher.class_id = make_class(user["school_id"], [user["id"]], name="2 HAVO")
-    coordinator = Staff(app.test_client(), make_user("coordinator", school_id=user["school_id"]))
-    coordinator.login()
-    return teacher, coordinator
+    teacher = make_staff("teacher")
+    school_id = teacher.user["school_id"]
+    teacher.class_id = make_class(school_id, [teacher.user["id"]], name="2 HAVO")
+    return teacher, make_staff("coordinator", school_id=school_id)
 
 
 def own_files(app, slug, school_id):

@@ -7,7 +7,6 @@ little on the page and with more of it, and expect the same count.
 
 from datetime import date, timedelta
 
-import pytest
 from conftest import Staff, counted
 
 from classroom.extensions import db
@@ -37,14 +36,6 @@ def answer_questions(app, run_id, how_many, phones=6):
             db.session.flush()
             answers.release(question)
         db.session.commit()
-
-
-@pytest.fixture
-def coordinator(app, make_user):
-    user = make_user("coordinator")
-    staff = Staff(app.test_client(), user)
-    assert staff.login().status_code == 302
-    return staff
 
 
 def test_the_teachers_run_pages_do_not_query_per_question(app, teacher):

@@ -7,7 +7,6 @@ through a real SMTP server.
 import re
 from datetime import timedelta
 
-import pytest
 from conftest import PASSWORD, Staff
 
 from classroom.accounts.models import PasswordReset, User
@@ -17,13 +16,6 @@ from classroom.timeutil import now_utc
 
 NEW_PASSWORD = "een nieuw lang wachtwoord"
 LINK = re.compile(r"http://klas\.test(/auth/reset/[A-Za-z0-9_-]+)")
-
-
-@pytest.fixture
-def coordinator(app, make_user, teacher):
-    staff = Staff(app.test_client(), make_user("coordinator", school_id=teacher.user["school_id"]))
-    assert staff.login().status_code == 302
-    return staff
 
 
 def outbox(app) -> list:
@@ -158,15 +150,6 @@ def test_forgot_password_mails_the_account_a_link_and_tells_nobody_whether_it_ex
     assert done.status_code == 303
     notice = outbox(app)[-1]
     assert notice.to == [teacher.user["email"]] and not LINK.search(notice.body)
-
-
-@pytest.fixture
-def limited(app):
-    app.config["RATELIMIT_ENABLED"] = True
-    from classroom.extensions import limiter
-
-    limiter.init_app(app)  # a fresh in-memory store for this test
-    return app
 
 
 def test_forgot_password_is_limited_per_account_and_per_address(limited, make_user):

@@ -76,11 +76,17 @@ def test_a_teacher_can_start_a_run_only_for_their_own_active_class(app, teacher,
         assert db.session.scalar(db.select(db.func.count()).select_from(Run)) == 0
 
 
-def test_an_unknown_module_cannot_be_started(teacher):
-    response = teacher.client.post(
-        "/runs/", data={"module": "nope", "school_class": teacher.class_id, "language": "nl"}
-    )
+def test_an_unknown_module_cannot_be_started(app, teacher):
+    form = {"school_class": teacher.class_id, "language": "nl", "class_size": 25}
+    response = teacher.client.post("/runs/", data={**form, "module": "nope"})
     assert response.status_code == 404
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Run)) == 0
+    assert "Je hebt nog geen les gegeven." in teacher.client.get("/").text
+    # The same form with a module that exists starts it: only the module was wrong.
+    assert teacher.client.post("/runs/", data={**form, "module": "sample"}).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Run)) == 1
 
 
 def test_another_teacher_cannot_see_or_control_the_run(app, live_run, make_user):

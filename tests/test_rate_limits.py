@@ -1,18 +1,8 @@
 """Rate limits on login failures (per account) and wrong join codes (per address)."""
 
-import pytest
 from conftest import PASSWORD, Staff
 from flask import request
 from flask_limiter import Limiter
-
-
-@pytest.fixture
-def limited(app):
-    app.config["RATELIMIT_ENABLED"] = True
-    from classroom.extensions import limiter
-
-    limiter.init_app(app)  # a fresh in-memory store for this test
-    return app
 
 
 def test_ten_failed_logins_lock_the_account_for_a_minute(limited, make_user):

@@ -16,24 +16,14 @@ from classroom.polls.models import Question, Run
 
 
 @pytest.fixture
-def coordinator(app, make_user):
-    user = make_user("coordinator")
-    staff = Staff(app.test_client(), user)
-    staff.login()
-    return staff
-
-
-@pytest.fixture
-def give_lesson(app, coordinator, make_user, make_class):
+def give_lesson(app, coordinator, make_staff, make_class):
     """Give the sample lesson to a new class with the given answers per question key."""
     counter = iter(range(1000))
 
     def give(answers_by_key: dict[str, list], school_id=None):
         school_id = school_id or coordinator.user["school_id"]
-        user = make_user("teacher", school_id=school_id)
-        teacher = Staff(app.test_client(), user)
-        teacher.login()
-        class_id = make_class(school_id, [user["id"]], name=f"Klas {next(counter)}")
+        teacher = make_staff("teacher", school_id=school_id)
+        class_id = make_class(school_id, [teacher.user["id"]], name=f"Klas {next(counter)}")
         run_id = teacher.start_run(class_id)
         with app.app_context():
             run = db.session.get(Run, run_id)

@@ -38,15 +38,9 @@ def rendered_form(page: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def school(app, make_school):
-    return make_school("Het Baken")
-
-
-@pytest.fixture
-def coordinator(app, make_user, school):
-    staff = Staff(app.test_client(), make_user("coordinator", school_id=school))
-    assert staff.login().status_code == 302
-    return staff
+def school(coordinator):
+    """The id of the coordinator's school."""
+    return coordinator.user["school_id"]
 
 
 def settings_of(app, school_id):

@@ -34,13 +34,12 @@ def dns():
 
 
 @pytest.fixture
-def coordinator_of(app, make_school, make_user):
+def coordinator_of(make_school, make_staff):
     """A logged-in coordinator of a new school with this name."""
 
     def make(name):
         school_id = make_school(name)
-        staff = Staff(app.test_client(), make_user("coordinator", school_id=school_id))
-        assert staff.login().status_code == 302
+        staff = make_staff("coordinator", school_id=school_id)
         staff.client.post("/language", data={"language": "en"})
         staff.school_id = school_id
         return staff

@@ -25,13 +25,6 @@ def form(issuer):
     return {**FORM, "issuer": issuer.url + "/"}
 
 
-@pytest.fixture
-def coordinator(app, make_user):
-    staff = Staff(app.test_client(), make_user("coordinator"))
-    staff.login()
-    return staff
-
-
 def stored(app):
     with app.app_context():
         sign_on = db.session.scalar(db.select(SignOn))

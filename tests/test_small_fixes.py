@@ -25,14 +25,6 @@ EXAMPLE_ISSUER = "https://login.microsoftonline.com/<tenant-id>/v2.0"
 FORMAL = re.compile(r"(?<![\w'’-])(u|uw|uzelf)(?![\w'’-])", re.IGNORECASE)
 
 
-@pytest.fixture
-def coordinator(app, make_user):
-    user = make_user("coordinator")
-    staff = Staff(app.test_client(), user)
-    assert staff.login().status_code == 302
-    return staff
-
-
 def in_english(staff: Staff) -> None:
     """Switch this browser's interface to English, as the language switch does."""
     assert staff.client.post("/language", data={"language": "en", "next": "/"}).status_code == 303

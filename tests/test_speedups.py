@@ -95,3 +95,40 @@ def test_without_the_limiters_filter_list_flask_limiter_asks_its_filters_itself(
     phone = student()
     assert phone.join(code).status_code == 302
     assert phone.page(code).status_code == 200
+
+
+def test_the_test_apps_still_share_url_builders(lessons_dir):
+    """tests/conftest.py `_share_url_builders` wraps werkzeug's `Rule._compile_builder` and
+    reads `Rule._trace`; if werkzeug renames them, each test app compiles its own again."""
+    from werkzeug.routing import Rule
+
+    assert Rule._compile_builder.__name__ == "shared_builder", (
+        "werkzeug.routing.Rule._compile_builder is gone: revisit _share_url_builders "
+        "in tests/conftest.py"
+    )
+    with app_with_schema(LESSONS_DIR=str(lessons_dir)) as app:
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "polls.detail")
+        assert getattr(rule, "_trace", None), (
+            "werkzeug.routing.Rule._trace is gone: revisit _share_url_builders in tests/conftest.py"
+        )
+
+
+def test_the_test_apps_still_share_compiled_sql(lessons_dir):
+    """tests/conftest.py `SharedCompiledSQL` keys SQLAlchemy's compiled statements by the kind
+    of dialect, which it finds first in SQLAlchemy's cache key; if that layout changes, each
+    test app compiles its own statements again."""
+    from conftest import DATABASE_URL, SHARED_COMPILED_SQL
+
+    from classroom.accounts.models import School
+    from classroom.extensions import db
+
+    if not DATABASE_URL.startswith("sqlite"):
+        pytest.skip("the SQLite engines of the test apps share it")
+    for _ in range(2):
+        with app_with_schema(LESSONS_DIR=str(lessons_dir)) as app, app.app_context():
+            db.session.scalars(db.select(School).where(School.name == "speed-up probe")).all()
+    shared = [key for key in SHARED_COMPILED_SQL if isinstance(key, tuple) and key]
+    assert any(isinstance(key[0], type) for key in shared), (
+        "SQLAlchemy's compiled cache keys no longer start with the dialect: revisit "
+        "SharedCompiledSQL in tests/conftest.py"
+    )

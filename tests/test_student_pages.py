@@ -63,14 +63,6 @@ def raw_csrf(app, token: str) -> str:
     return serializer.loads(token)
 
 
-@pytest.fixture
-def csrf_on(app):
-    """CSRF checks on, as in production (the other tests switch them off)."""
-    app.config["WTF_CSRF_ENABLED"] = True
-    yield
-    app.config["WTF_CSRF_ENABLED"] = False
-
-
 def checked_values(page) -> list[str]:
     return re.findall(r'<input checked[^>]*value="([^"]+)"', page.text)
 

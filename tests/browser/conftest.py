@@ -10,6 +10,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,6 +207,13 @@ class PhonePool:
     A new context costs Chromium most of a CPU second, so the tests share them;
     between tests every phone is wiped like a closed private window (no cookies,
     so no session and no join token) and shows a blank page.
+
+    A live page polls and moves on by itself (live.js), so a wipe must not race it:
+    it leaves the page for about:blank first (again if the page's own navigation
+    interrupts that), then waits until every request the page had on its way to the
+    app has been answered or cancelled, and only then forgets the cookies. No poll or
+    answer of one test can then set a cookie, log an error or report a problem in
+    the next. The app keeps nothing in web storage, so cookies are all there is.
     """
 
     def __init__(self, browser, server) -> None:
@@ -213,21 +221,39 @@ class PhonePool:
         self.server = server
         self.problems = Problems(server.url)
         self.contexts: list = []
+        self.in_flight: dict[int, set] = {}  # per context: requests to the app not yet done
         self.in_use = 0
 
     def take(self, count: int) -> list:
         """Return the pages of `count` phones, opening more when there are too few."""
         while len(self.contexts) < count:
             context = _open_context(self.browser, self.server, self.problems, PHONE)
+            self._track_requests(context)
             context.new_page()
             self.contexts.append(context)
         self.in_use = max(self.in_use, count)
         return [context.pages[0] for context in self.contexts[:count]]
 
+    def _track_requests(self, context) -> None:
+        in_flight = self.in_flight.setdefault(id(context), set())
+
+        def sent(request) -> None:
+            if request.url.startswith(self.server.url + "/"):
+                in_flight.add(request)
+
+        def done(request) -> None:
+            in_flight.discard(request)
+
+        context.on("request", sent)
+        context.on("requestfinished", done)
+        context.on("requestfailed", done)
+
     def wipe(self) -> None:
-        """Blank the phones in use and forget their cookies."""
+        """Blank the phones in use and forget their cookies, once their pages went quiet."""
         for context in self.contexts[: self.in_use]:
-            _blank(context.pages[0])
+            page = context.pages[0]
+            _blank(page)
+            _settle(page, self.in_flight[id(context)])
             context.clear_cookies()
         self.in_use = 0
         self.problems.found.clear()
@@ -240,14 +266,27 @@ def _blank(page, attempts: int = 5) -> None:
     for _ in range(attempts):
         try:
             page.goto("about:blank")
-            return
         except PlaywrightError as error:
             if "interrupted by another navigation" not in str(error):
                 raise
             page.wait_for_load_state()
-            if page.url == "about:blank":
-                return
+            continue
+        if page.url == "about:blank":
+            return
     raise AssertionError(f"the phone stayed on {page.url}")
+
+
+def _settle(page, in_flight: set, timeout_s: float = 10) -> None:
+    """Wait until the requests a blanked page had sent are answered or cancelled.
+
+    On about:blank no script runs, so nothing new is sent; what the live page had on its
+    way (a state poll, an answer, its own reload) ends now, reported by Playwright's
+    events, which arrive while the page waits.
+    """
+    deadline = time.monotonic() + timeout_s
+    while in_flight and time.monotonic() < deadline:
+        page.wait_for_timeout(20)
+    assert not in_flight, f"still on their way: {sorted(r.url for r in in_flight)}"
 
 
 @pytest.fixture(scope="session")
