@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
+from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Regexp, ValidationError
 
 # A question's wording in one language: {"question", "options", "scale", "range", ...}.
@@ -239,6 +239,18 @@ class QuestionType:
     def own_correct(self, form) -> int | None:
         """The 0-based right option given on the own-question form, if the kind has one."""
         return None
+
+
+def one_choice_field(question: str, choices: list[SelectChoice]) -> dict[str, Any]:
+    """The phone's radio buttons of a kind answered by one choice (an option, a point)."""
+    return {
+        "answer": RadioField(
+            question,
+            choices=choices,
+            coerce=int,
+            validators=[InputRequired(_l("Choose an answer."))],
+        )
+    }
 
 
 def count_fields(labels: Sequence[str]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectChoice
+from wtforms import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..fields import CheckboxListField
@@ -20,6 +20,7 @@ from .base import (
     checked_counts,
     count_fields,
     counts_of,
+    one_choice_field,
 )
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -117,14 +118,7 @@ class SingleChoice(Choice):
     def answer_fields(self, wording: Wording, text_limit: int) -> dict[str, Any]:
         """Radio buttons, one per option."""
         choices = [SelectChoice(i, o) for i, o in enumerate(wording["options"])]
-        return {
-            "answer": RadioField(
-                wording["question"],
-                choices=choices,
-                coerce=int,
-                validators=[InputRequired(_l("Choose an answer."))],
-            )
-        }
+        return one_choice_field(wording["question"], choices)
 
     def accepts_value(self, value: int, wording: Wording) -> bool:
         """The index of an option."""

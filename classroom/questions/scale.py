@@ -7,10 +7,18 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectChoice
-from wtforms.validators import InputRequired
+from wtforms import SelectChoice
 
-from .base import QuestionType, Stored, TallyError, Wording, checked_counts, count_fields, counts_of
+from .base import (
+    QuestionType,
+    Stored,
+    TallyError,
+    Wording,
+    checked_counts,
+    count_fields,
+    counts_of,
+    one_choice_field,
+)
 
 SCALE_POINTS = 5
 
@@ -54,14 +62,7 @@ class Scale(QuestionType):
             SelectChoice(point, _phone_label(point, low, high))
             for point in range(1, SCALE_POINTS + 1)
         ]
-        return {
-            "answer": RadioField(
-                wording["question"],
-                choices=choices,
-                coerce=int,
-                validators=[InputRequired(_l("Choose an answer."))],
-            )
-        }
+        return one_choice_field(wording["question"], choices)
 
     def accepts_value(self, value: int, wording: Wording) -> bool:
         """A point of the scale."""
