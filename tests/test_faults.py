@@ -130,7 +130,7 @@ class Database:
         from classroom.extensions import db
         from classroom.lessons.content import get_library
         from classroom.polls import services
-        from classroom.polls.models import SCALE_POINTS
+        from classroom.questions import SCALE_POINTS
 
         with self.app.app_context():
             teacher = db.session.scalar(db.select(User).where(User.email == DEMO_STAFF[0][0]))

@@ -11,7 +11,6 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, inspec
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..questions import SCALE_POINTS as SCALE_POINTS  # re-exported: tests import it here
 from ..questions import QuestionType, question_type
 from ..timeutil import as_utc, now_utc
 
