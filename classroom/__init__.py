@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from .lessons import bp as lessons_bp
     from .main import bp as main_bp
     from .polls import bp as polls_bp
+    from .programmes import bp as programmes_bp
     from .reports import bp as reports_bp
     from .signon import bp as signon_bp
     from .student import bp as student_bp
@@ -74,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
         student_bp,
         coordination_bp,
         reports_bp,
+        programmes_bp,
         signon_bp,
     )
     for blueprint in blueprints:

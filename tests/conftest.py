@@ -21,6 +21,7 @@ from classroom import create_app
 from classroom.accounts.models import School, User
 from classroom.coordination.models import SchoolClass
 from classroom.extensions import db
+from classroom.programmes.models import Municipality
 
 REAL_LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
 SAMPLE_LESSONS_DIR = Path(__file__).resolve().parent / "fixtures" / "lessons"
@@ -277,11 +278,18 @@ def make_school(app):
 def make_user(app, make_school):
     counter = iter(range(1, 10_000))
 
-    def make(role="teacher", school_id=None, email=None):
+    def make(role="teacher", school_id=None, email=None, municipality_id=None):
         with app.app_context():
-            school_id = school_id or make_school(f"School {next(counter)}")
+            if role == "lead" and municipality_id is None:
+                municipality = Municipality(name=f"Gemeente {next(counter)}")
+                db.session.add(municipality)
+                db.session.flush()
+                municipality_id = municipality.id
+            if role in ("teacher", "coordinator"):
+                school_id = school_id or make_school(f"School {next(counter)}")
             user = User(
                 school_id=school_id,
+                municipality_id=municipality_id,
                 email=email or f"{role}{next(counter)}@school.test",
                 name=f"Test {role}",
                 role=role,
@@ -289,7 +297,12 @@ def make_user(app, make_school):
             )
             db.session.add(user)
             db.session.commit()
-            return {"id": user.id, "email": user.email, "school_id": school_id}
+            return {
+                "id": user.id,
+                "email": user.email,
+                "school_id": school_id,
+                "municipality_id": municipality_id,
+            }
 
     return make
 

@@ -8,19 +8,23 @@ from classroom.extensions import db
 
 VISITORS = (
     "nobody", "student", "other_student", "teacher", "other_teacher",
-    "coordinator", "foreign_coordinator",
+    "coordinator", "foreign_coordinator", "lead", "operator",
 )  # fmt: skip
+# A programme lead and an operator belong to no school: every school page refuses them.
+NO_SCHOOL = dict.fromkeys(("lead", "operator"), "deny")
 STAFF = {"teacher", "other_teacher", "coordinator", "foreign_coordinator"}
 ANYONE = dict.fromkeys(VISITORS, "allow")
 # Open to all, but a made-up token is refused: anything but a server error.
 ANY_ANSWER = dict.fromkeys(VISITORS, "any")
-STAFF_ONLY = {v: "allow" if v in STAFF else "login" for v in VISITORS}
+STAFF_ONLY = {v: "allow" if v in STAFF else "login" for v in VISITORS} | NO_SCHOOL
 OWN_RUN = {
+    **NO_SCHOOL,
     **dict.fromkeys(("nobody", "student", "other_student"), "login"),
     "teacher": "allow",
     **dict.fromkeys(("other_teacher", "coordinator", "foreign_coordinator"), "deny"),
 }
 SCHOOL_LIST = {
+    **NO_SCHOOL,
     **dict.fromkeys(("nobody", "student", "other_student"), "login"),
     "teacher": "deny",
     "other_teacher": "deny",
@@ -35,6 +39,20 @@ SCHOOL_READ = {**SCHOOL_LIST, "teacher": "allow", "other_teacher": "allow"}
 # A module a teacher of school A wrote and shared: the school's staff see it, the author edits.
 OWN_SHARED = {**OWN_RUN, "other_teacher": "allow", "coordinator": "allow"}
 AUTHOR_ONLY = OWN_RUN
+# The programme pages: each for one role (isolation between municipalities and schools:
+# test_programme_access).
+ROLE_ONLY = {
+    role: {
+        v: "allow"
+        if v == role
+        else "login"
+        if v in ("nobody", "student", "other_student")
+        else "deny"
+        for v in VISITORS
+    }
+    for role in ("lead", "operator")
+}
+COORDINATOR_ONLY = {**SCHOOL_LIST, "teacher": "deny", "other_teacher": "deny"}
 
 MATRIX = {
     "static": ANYONE,
@@ -46,7 +64,8 @@ MATRIX = {
     "accounts.login": ANYONE,
     "accounts.logout": ANYONE,
     "accounts.accept_invitation": ANY_ANSWER,
-    "accounts.change_password": STAFF_ONLY,
+    # Every account may change its own password, a lead and an operator too.
+    "accounts.change_password": {**STAFF_ONLY, "lead": "allow", "operator": "allow"},
     "accounts.forgot_password": ANYONE,
     "accounts.reset_password": ANY_ANSWER,
     "lessons.index": STAFF_ONLY,
@@ -102,6 +121,9 @@ MATRIX = {
     "booth.answer": ANY_ANSWER,
     "booth.turn": ANY_ANSWER,
     "booth.ready": ANY_ANSWER,
+    "programmes.operator": ROLE_ONLY["operator"],
+    "programmes.index": ROLE_ONLY["lead"],
+    "programmes.invitations": COORDINATOR_ONLY,
 }
 # Every route of a run is the owner's only.
 RUN_ENDPOINTS = (
@@ -155,6 +177,10 @@ def world(app, make_user, make_class, student):
     coordinator.login()
     foreign = Staff(app.test_client(), make_user("coordinator"))
     foreign.login()
+    lead = Staff(app.test_client(), make_user("lead"))
+    lead.login()
+    operator = Staff(app.test_client(), make_user("operator"))
+    operator.login()
     with app.app_context():
         assignment = Assignment(
             school_id=school_a, class_id=class_id, teacher_id=teacher_user["id"],
@@ -174,6 +200,8 @@ def world(app, make_user, make_class, student):
         "other_teacher": other_teacher.client,
         "coordinator": coordinator.client,
         "foreign_coordinator": foreign.client,
+        "lead": lead.client,
+        "operator": operator.client,
     }
     values = {
         "run_id": run_a, "question_id": questions_a[0], "code": code_a, "class_id": class_id,

@@ -8,17 +8,22 @@ from flask import abort
 from flask_login import current_user
 
 from ..extensions import login_manager
+from .models import SCHOOL_ROLES
 
 
 def require_role(*roles: str) -> Any:
     """Send anonymous visitors to the login page and other roles away with 403.
 
-    Returns the response to send, or None when the current user may enter.
-    Used by blueprint guards so that no route of a blueprint can miss the check.
+    Without roles, any member of a school's staff may enter (not a programme lead or
+    an operator, who belong to no school). Returns the response to send, or None when
+    the current user may enter. Used by blueprint guards so that no route of a
+    blueprint can miss the check.
     """
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if roles and current_user.role not in roles:
+    if current_user.role not in (roles or SCHOOL_ROLES):
+        abort(403)
+    if current_user.role in SCHOOL_ROLES and current_user.school_id is None:
         abort(403)
     return None
 

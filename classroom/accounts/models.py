@@ -18,7 +18,9 @@ from ..timeutil import now_utc
 if TYPE_CHECKING:
     from ..coordination.models import SchoolClass
 
-ROLES = ("teacher", "coordinator")
+# Staff of a school; a programme lead works for a municipality, an operator runs the server.
+SCHOOL_ROLES = ("teacher", "coordinator")
+ROLES = (*SCHOOL_ROLES, "lead", "operator")
 DEFAULT_RETENTION_DAYS = 30
 
 
@@ -51,10 +53,15 @@ class School(db.Model):
 
 
 class User(UserMixin, db.Model):
-    """A staff account (teacher or coordinator); students never have one."""
+    """A staff account; students never have one.
+
+    Teachers and coordinators belong to a school; a programme lead to a municipality
+    (and no school); an operator to neither.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(20))
@@ -64,6 +71,11 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     school: Mapped[School] = relationship(back_populates="users")
+
+    @property
+    def works_at_school(self) -> bool:
+        """Whether this account is a school's teacher or coordinator."""
+        return self.role in SCHOOL_ROLES and self.school_id is not None
 
     @property
     def is_active(self) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy import func
 
 from ..extensions import db
 from ..timeutil import now_utc
-from .models import ROLES, Invitation, PasswordReset, School, User, new_session_token
+from .models import ROLES, SCHOOL_ROLES, Invitation, PasswordReset, School, User, new_session_token
 from .passwords import password_problem
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -42,16 +42,31 @@ def get_or_create_school(name: str) -> School:
 
 
 def create_user(
-    school: School, email: str, name: str, role: str, password: str, check: bool = True
+    school: School | None,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    check: bool = True,
+    municipality_id: int | None = None,
 ) -> User:
-    """Add a staff account; `check=False` only for the published demo logins. No commit."""
+    """Add an account; `check=False` only for the published demo logins. No commit.
+
+    School staff need a school, a programme lead a municipality, an operator neither.
+    """
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if (school is not None) != (role in SCHOOL_ROLES):
+        raise AccountError("teachers and coordinators, and only they, belong to a school")
+    if (municipality_id is not None) != (role == "lead"):
+        raise AccountError("a programme lead, and only a lead, belongs to a municipality")
     if check and (problem := password_problem(password, email)):
         raise AccountError(problem)
     if find_user_by_email(email):
         raise AccountError(f"an account with e-mail {email} already exists")
-    user = User(school=school, email=email.lower(), name=name, role=role)
+    user = User(
+        school=school, municipality_id=municipality_id, email=email.lower(), name=name, role=role
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

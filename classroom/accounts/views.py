@@ -29,7 +29,7 @@ from ..mail import send_later
 from ..navigation import local_path
 from .forms import ChangePasswordForm, EmptyForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from .mails import password_changed_mail, reset_mail, sign_on_only_mail
-from .models import ROLES, User, new_session_token
+from .models import SCHOOL_ROLES, User, new_session_token
 from .services import (
     AccountError,
     create_password_reset,
@@ -303,7 +303,7 @@ def messages_used() -> str:
 @bp.cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice(SCHOOL_ROLES), required=True)
 @click.option("--school", "school_name", required=True, help="School name; created if new.")
 @click.password_option(envvar="KLASGESPREK_PASSWORD")
 def create_command(email: str, name: str, role: str, school_name: str, password: str) -> None:

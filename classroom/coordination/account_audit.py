@@ -16,10 +16,12 @@ from .settings import account_label, log_change
 @password_reset_requested.connect
 def _log_requested(user: User, **_extra) -> None:
     """In the sending view's transaction: the owner asked for a reset link."""
-    log_change(user.school, user, "password_reset_sent", None, account_label(user))
+    if user.school is not None:  # a programme lead or an operator has no school list
+        log_change(user.school, user, "password_reset_sent", None, account_label(user))
 
 
 @password_reset_used.connect
 def _log_used(user: User, **_extra) -> None:
     """In the sending view's transaction: a reset link set a new password."""
-    log_change(user.school, user, "password_reset_used", None, account_label(user))
+    if user.school is not None:
+        log_change(user.school, user, "password_reset_used", None, account_label(user))

@@ -54,6 +54,9 @@ class Assignment(db.Model):
     note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     done_at: Mapped[datetime | None]
+    # Part of a municipality's programme: its lessons start with the programme's version.
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"), index=True)
+    module_version: Mapped[str | None] = mapped_column(ForeignKey("module_version.digest"))
 
     school_class: Mapped[SchoolClass] = relationship()
     teacher: Mapped[User] = relationship()

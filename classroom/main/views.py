@@ -37,6 +37,10 @@ def index():
     """Students see the join form; logged-in staff see their classes and runs."""
     if not current_user.is_authenticated:
         return render_template("main/index.html", form=JoinForm(formdata=None))
+    if not current_user.works_at_school:
+        # A programme lead or an operator: no classes, no lessons, their own start page.
+        home = "programmes.operator" if current_user.role == "operator" else "programmes.index"
+        return redirect(url_for(home))
     runs = db.session.scalars(
         db.select(Run)
         .where(Run.teacher_id == current_user.id)

@@ -64,6 +64,8 @@ class Run(RunState, db.Model):
     class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id"), index=True)
     teacher_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"), index=True)
+    # The municipality's programme this lesson was given for; kept if the assignment goes.
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"), index=True)
     module_slug: Mapped[str] = mapped_column(String(80), index=True)
     # The module's texts as the run started with them (guide, pack); None for runs started
     # before versions were kept. A slug is looked up within the run's school only.

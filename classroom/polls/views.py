@@ -18,13 +18,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.forms import EmptyForm
-from ..catalogue.store import module_for
+from ..catalogue.store import module_for, module_of_version
 from ..catalogue.urls import module_url
 from ..converters import MAX_ID
 from ..coordination.models import Assignment
 from ..coordination.services import assignment_for_teacher, teachable_classes
 from ..errors import render_error
 from ..extensions import db
+from ..lessons.content import Module
 from ..vocabulary import ASKED_STATUSES
 from . import answers, flow, join_tickets, services, sessions
 from .blueprint import bp
@@ -75,6 +76,9 @@ def create():
     classes = teachable_classes(current_user)
     form.set_classes(classes)
     module = module_for(current_user, form.module.data or "")
+    fixed = _fixed_version(form.assignment.data, module)
+    if fixed is not None:
+        module = fixed
     if module is None:
         return render_error(404, _("This module does not exist."))
     form.set_languages(list(module.texts))
@@ -103,9 +107,22 @@ def create():
         ), 409
     run = services.start_run(module, school_class, current_user, form.language.data, class_size)
     run.assignment = assignment
+    run.programme_id = assignment.programme_id if assignment else None
     run.answer_mode = form.answer_mode.data or "devices"
     db.session.commit()
     return redirect(url_for("polls.present", run_id=run.id), 303)
+
+
+def _fixed_version(value: str | None, module: Module | None) -> Module | None:
+    """The version an assignment fixes (a programme's), when the lesson is started for it."""
+    if module is None or not value or not value.isdigit() or int(value) > MAX_ID:
+        return None
+    assignment = assignment_for_teacher(current_user.school, current_user, int(value))
+    if assignment is None or assignment.module_version is None:
+        return None
+    if assignment.module_slug != module.slug:
+        return None
+    return module_of_version(assignment.module_version)
 
 
 def _own_assignment(value: str, slug: str, class_id: int) -> Assignment | None:

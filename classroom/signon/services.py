@@ -208,6 +208,8 @@ def remove_settings(school: School) -> None:
 
 def password_refusal(user: User) -> str | None:
     """'sign-on-only' when the user's school allows its teachers no password login."""
+    if user.school is None:
+        return None
     sign_on = sign_on_of(user.school)
     if (
         sign_on is not None
