@@ -16,6 +16,7 @@ from .extensions import db
 from .lessons.content import get_library
 from .polls.answers import forget_deleted, purge_run, runs_to_purge, store_answer
 from .polls.services import end_expired_runs, end_run, open_question, reveal_question, start_run
+from .programmes.demo import load_demo_programme
 from .timeutil import now_utc
 
 DEMO_SCHOOL = "Demo College"
@@ -137,6 +138,7 @@ def demo_command(not_a_server: bool) -> None:
     staff = load_demo()
     db.session.flush()
     load_demo_lessons(staff, now_utc().date())
+    staff = [*staff, *load_demo_programme(staff, now_utc().date(), DEMO_PASSWORD)]
     db.session.commit()
     click.echo(f"Demo school '{DEMO_SCHOOL}' is ready. Log in with password '{DEMO_PASSWORD}' as:")
     for user in staff:

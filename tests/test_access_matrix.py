@@ -3,6 +3,7 @@
 import pytest
 from conftest import Staff, run_info
 
+from classroom.accounts.models import School
 from classroom.coordination.models import Assignment
 from classroom.extensions import db
 
@@ -124,6 +125,21 @@ MATRIX = {
     "programmes.operator": ROLE_ONLY["operator"],
     "programmes.index": ROLE_ONLY["lead"],
     "programmes.invitations": COORDINATOR_ONLY,
+    "programmes.create_municipality": ROLE_ONLY["operator"],
+    "programmes.create_lead": ROLE_ONLY["operator"],
+    "programmes.create": ROLE_ONLY["lead"],
+    # Only the lead's own municipality's programmes (isolation: test_programme_lead).
+    "programmes.detail": ROLE_ONLY["lead"],
+    "programmes.invite": ROLE_ONLY["lead"],
+    "programmes.report": ROLE_ONLY["lead"],
+    "programmes.results_csv": ROLE_ONLY["lead"],
+    "programmes.set_follow_up_day": ROLE_ONLY["lead"],
+    # School A's coordinator answers for school A only (isolation: test_programme_schools).
+    "programmes.school_programme": {**COORDINATOR_ONLY, "foreign_coordinator": "deny"},
+    "programmes.accept": {**COORDINATOR_ONLY, "foreign_coordinator": "deny"},
+    "programmes.decline": {**COORDINATOR_ONLY, "foreign_coordinator": "deny"},
+    "programmes.leave": {**COORDINATOR_ONLY, "foreign_coordinator": "deny"},
+    "programmes.assign": {**COORDINATOR_ONLY, "foreign_coordinator": "deny"},
 }
 # Every route of a run is the owner's only.
 RUN_ENDPOINTS = (
@@ -189,6 +205,7 @@ def world(app, make_user, make_class, student):
         db.session.add(assignment)
         db.session.commit()
         assignment_id = assignment.id
+        programme_id = _programme(lead.user["municipality_id"], school_a)
     phone, other_phone = student(), student()
     phone.join(code_a)
     other_phone.join(code_b)
@@ -208,10 +225,32 @@ def world(app, make_user, make_class, student):
         "user_id": other_teacher_user["id"], "assignment_id": assignment_id, "slug": "sample",
         "token": "not-a-real-invitation", "answer_id": "00000000-0000-0000-0000-000000000000",
         "action": "open", "filename": "css/app.css", "own_slug": own_slugs[0],
-        "saved_id": 999999, "phase_key": "pre",
+        "saved_id": 999999, "phase_key": "pre", "programme_id": programme_id,
+        "municipality_id": lead.user["municipality_id"],
     }  # fmt: skip
     spare_modules = {"authoring.delete": own_slugs[1]}
     return clients, values, spare_runs, spare_modules
+
+
+def _programme(municipality_id: int, school_id: int) -> int:
+    """A programme of the lead's municipality with school A taking part (in an app context)."""
+    from datetime import date
+
+    from classroom.catalogue.store import keep_version
+    from classroom.lessons.content import get_library
+    from classroom.programmes.models import Programme, ProgrammeSchool
+
+    school = db.session.get(School, school_id)
+    module = get_library().get("sample")
+    programme = Programme(
+        municipality_id=municipality_id, name="Programma", module_slug="sample",
+        module_version=keep_version(module, school), titles={"nl": "Voorbeeld"},
+        starts_on=date(2000, 1, 1), ends_on=date(2999, 1, 1),
+    )  # fmt: skip
+    programme.schools = [ProgrammeSchool(school_id=school_id, status="accepted")]
+    db.session.add(programme)
+    db.session.commit()
+    return programme.id
 
 
 def outcome(response) -> str:

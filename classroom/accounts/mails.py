@@ -55,3 +55,18 @@ def password_changed_mail(user: User, language: str | None = None) -> EmailMessa
         name=user.name,
         forgot=url_for("accounts.forgot_password", _external=True),
     )
+
+
+def new_account_mail(
+    user: User, token: str, organisation: str, language: str | None = None
+) -> EmailMessage:
+    """The link with which a new account without a school (a programme lead) sets a password."""
+    return compose(
+        user.email,
+        "accounts/mail/new_account.txt",
+        language,
+        name=user.name,
+        organisation=organisation,
+        link=url_for("accounts.reset_password", token=token, _external=True),
+        forgot=url_for("accounts.forgot_password", _external=True),
+    )

@@ -137,7 +137,7 @@ def invitation_state(link: Invitation | PasswordReset | None) -> str:
     return "valid"
 
 
-def create_password_reset(user: User) -> str:
+def create_password_reset(user: User, lifetime: timedelta = RESET_LIFETIME) -> str:
     """A single-use reset link's token for the user (shown only once); older links stop."""
     db.session.execute(
         db.update(PasswordReset)
@@ -147,7 +147,7 @@ def create_password_reset(user: User) -> str:
     token = secrets.token_urlsafe(32)
     db.session.add(
         PasswordReset(
-            user_id=user.id, token_hash=_token_hash(token), expires_at=now_utc() + RESET_LIFETIME
+            user_id=user.id, token_hash=_token_hash(token), expires_at=now_utc() + lifetime
         )
     )
     db.session.flush()

@@ -173,11 +173,14 @@ def _digest(school_id: int | None, slug: str, files: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
 
 
-def keep_version(module: Module, school: School) -> str:
+def keep_version(module: Module, school: School | None) -> str:
     """Keep the module's texts as they are now, once per content; return the version's digest.
 
-    A library module's version is the same for every school; an own module's is its school's.
+    A library module's version is the same for every school (`school` may be None: a
+    programme's); an own module's is its school's.
     """
+    if school is None and not module.trusted:
+        raise ValueError("an own module's version belongs to a school")
     school_id = None if module.trusted else school.id
     digest = _digest(school_id, module.slug, module.files)
     connection = db.session.connection()

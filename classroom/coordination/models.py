@@ -63,6 +63,9 @@ class Assignment(db.Model):
     # The lesson of this assignment that waits for its next session, if any: set for the
     # assignments a page shows (`services.assignments_of`), by the lessons package.
     paused_run = None  # Run | None
+    # The name of the programme this assignment is part of, if any: set for the same
+    # pages by the programmes package (`programmes.assignment_labels`).
+    programme_name = None  # str | None
 
     def status(self, today: date) -> str:
         """'done' once a linked run ended, 'paused' while one waits for its next session,

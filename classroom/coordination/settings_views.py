@@ -26,6 +26,9 @@ LABELS = {
     "class_size": _l("Students in a class"),
     "password_reset_sent": _l("Reset mail sent to"),
     "password_reset_used": _l("New password set with a reset link for"),
+    "programme_accepted": _l("Programme: taking part"),
+    "programme_declined": _l("Programme: declined"),
+    "programme_left": _l("Programme: left"),
 }
 
 

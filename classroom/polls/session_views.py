@@ -1,6 +1,7 @@
 """Routes for a lesson over several sessions: pause (at the break or at the bell), resume, end."""
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from ..accounts.forms import EmptyForm
@@ -15,7 +16,8 @@ from .session_forms import PauseForm
 
 def _pause_form(formdata=None) -> PauseForm:
     today = now_utc().date()
-    return PauseForm(formdata=formdata, today=today, latest=sessions.latest_next_session(today))
+    latest = sessions.latest_next_session(today, g.run)
+    return PauseForm(formdata=formdata, today=today, latest=latest)
 
 
 def _render_pause(form: PauseForm, status: int = 200):
@@ -45,17 +47,23 @@ def pause(run_id: int):
     form = _pause_form(request.form)
     if not form.validate_on_submit():
         return _render_pause(form, 400)
-    services.pause_run(g.run, form.next_session_on.data)
+    sessions.pause(g.run, form.next_session_on.data)
     db.session.commit()
     days = current_app.config["RUN_PAUSED_MAX_DAYS"]
-    flash(
-        _(
+    if sessions.follow_up_ahead(g.run):
+        message = _(
+            "The lesson is paused until its follow-up session on %(day)s. Resume it then; "
+            "it ends by itself %(days)d days later.",
+            day=format_date(sessions.follow_up_on(g.run)),
+            days=days,
+        )
+    else:
+        message = _(
             "The lesson is paused. Resume it in the next lesson; it ends by itself "
             "after %(days)d days.",
             days=days,
-        ),
-        "info",
-    )
+        )
+    flash(message, "info")
     if request.args.get("from") == "present":
         return redirect(url_for("polls.present", run_id=g.run.id), 303)
     return redirect(url_for("polls.detail", run_id=g.run.id), 303)

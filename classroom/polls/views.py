@@ -33,6 +33,7 @@ from .forms import JoinLimitForm, OwnQuestionForm, StartRunForm
 from .models import Question, Run
 from .pages import back_to, question_or_404, render_detail, view_model
 from .presenting import screen
+from .signals import lesson_started
 
 QUESTION_ACTIONS = {
     "open": services.open_question,
@@ -108,6 +109,7 @@ def create():
     run = services.start_run(module, school_class, current_user, form.language.data, class_size)
     run.assignment = assignment
     run.programme_id = assignment.programme_id if assignment else None
+    lesson_started.send(run)
     run.answer_mode = form.answer_mode.data or "devices"
     db.session.commit()
     return redirect(url_for("polls.present", run_id=run.id), 303)

@@ -1,6 +1,15 @@
 """A municipality's programme across schools: who took part, and what moved."""
 
-from . import lead_views, models, operator_views, school_views  # noqa: F401
+from . import (  # noqa: F401
+    assignment_labels,
+    commands,
+    follow_up,
+    follow_up_views,
+    lead_views,
+    models,
+    operator_views,
+    school_views,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]

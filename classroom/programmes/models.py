@@ -84,7 +84,8 @@ class ProgrammeRelease(db.Model):
     """The programme's frozen figures: per poll key, the school-released lessons counted.
 
     `questions` maps a poll key to {"total", "counts", "schools", "runs": {run id:
-    {"school", "class", "counts"}}}; the per-lesson counts feed the interval only.
+    {"school", "class", "total", "counts"}}}; the per-lesson figures feed the interval
+    and a later release's recount only (`releases`).
     """
 
     programme_id: Mapped[int] = mapped_column(
