@@ -396,7 +396,7 @@ def test_the_page_report_and_csv_show_the_same_released_figures(app, lead, schoo
     shifts = [row for row in rows if row[column["onderdeel"]] == "verschuiving"]
     assert len(shifts) == 3  # the three groups of the scale pair
     for row in shifts:
-        low, high = row[column["95%-interval van"]], row[column["95%-interval tot"]]
+        low, high = row[column["interval van (95%)"]], row[column["interval tot (95%)"]]
         between = f"tussen {_signed(low)} en {_signed(high)} procentpunt"
         before = f"<td>{row[column['voor (%)']]}%</td>"
         for html in (page, report.text):
@@ -489,4 +489,19 @@ def test_the_pages_of_a_lead_load_in_a_fixed_number_of_queries(app, lead, make_s
     few = queries()
     for number in range(4):
         make_programme(app, municipality_id, [make_school(f"S{number}")], name=f"P{number}")
+    assert queries() == few
+
+
+def test_the_operator_page_loads_in_a_fixed_number_of_queries(app, operator, make_user):
+    from conftest import counted
+
+    def queries():
+        with counted(app) as statements:
+            assert operator.client.get("/operator").status_code == 200
+        return len(statements)
+
+    make_user("lead")
+    few = queries()
+    for _number in range(4):
+        make_user("lead")
     assert queries() == few

@@ -195,7 +195,7 @@ def results_csv(programme_id: int):
     header = [
         _("release"), _("released on"), _("poll"), _("question"), _("figure"), _("answer"),
         _("number"), _("percent"), _("before (%)"), _("after (%)"),
-        _("shift (percentage points)"), _("95% interval from"), _("95% interval to"),
+        _("shift (percentage points)"), _("interval from (95%)"), _("interval to (95%)"),
         _("answers"), _("schools"), _("classes"), _("not shown because"),
     ]  # fmt: skip
     release = view.release
