@@ -30,6 +30,7 @@ from .releases import refresh_programme_release
 
 MUNICIPALITY = "Gemeente Delft"
 LEAD = ("gemeente@demo.klasgesprek.nl", "Noor Visser")
+OPERATOR = ("operator@demo.klasgesprek.nl", "Demo-operator")
 MODULE = "jihad"
 # The other two schools: name, coordinator, teacher, and the classes that gave the lesson.
 SCHOOLS = (
@@ -66,7 +67,7 @@ BELONG = (0.72, 0.64, 0.48, 0.44, 0.58, 0.36, 0.24)
 
 
 def load_demo_programme(staff: list[User], today: date, password: str) -> list[User]:
-    """Add Delft, its lead, two more schools and the programme with its lessons; return logins.
+    """Add Delft, its lead, an operator, two more schools and the programme; return logins.
 
     `staff` are the demo school's (a teacher first, its coordinator last); every new login
     gets the demo's published `password`.
@@ -80,6 +81,9 @@ def load_demo_programme(staff: list[User], today: date, password: str) -> list[U
     lead = find_user_by_email(LEAD[0]) or create_user(
         None, *LEAD, "lead", password, check=False, municipality_id=municipality.id
     )
+    operator = find_user_by_email(OPERATOR[0]) or create_user(
+        None, *OPERATOR, "operator", password, check=False
+    )
     schools = [(staff[0].school, staff[-1], staff[0])]
     for name, coordinator, teacher in SCHOOLS:
         school = get_or_create_school(name)
@@ -90,7 +94,7 @@ def load_demo_programme(staff: list[User], today: date, password: str) -> list[U
                 _staff(school, *teacher, "teacher", password),
             )
         )
-    logins = [lead, *(user for _school, *users in schools[1:] for user in users)]
+    logins = [operator, lead, *(user for _school, *users in schools[1:] for user in users)]
     if municipality.programmes:
         return logins
     start = school_year_start(today)
