@@ -217,7 +217,7 @@ def test_a_lesson_outside_a_programme_has_no_follow_up(app, teacher):
     assert on_run(app, run_id, sessions.follow_up_on) is None
 
 
-def test_the_follow_up_is_compared_with_before_in_the_programme_figures(app):
+def test_the_follow_up_is_compared_with_before_in_the_programme_figures(app, make_user):
     world = World(app)
     with app.app_context():
         programme = db.session.get(Programme, world.programme_id)
@@ -239,3 +239,10 @@ def test_the_follow_up_is_compared_with_before_in_the_programme_figures(app):
     # Before all disagreed; some weeks later half of them sit in the middle.
     shift = pairs[("home-pre", "home-pre-later")].shift
     assert [round(g.shift) for g in shift.groups] == [-50, 50, 0]
+    # The lead's page sets it beside the before, as "some weeks later".
+    lead = Staff(app.test_client(), make_user("lead", municipality_id=world.municipality_id))
+    lead.login()
+    lead.client.post("/language", data={"language": "en"})
+    page = lead.client.get(f"/programmes/{world.programme_id}").text
+    assert "Asked again in the follow-up session" in page
+    assert page.count("Some weeks later") >= 2

@@ -48,9 +48,9 @@ class ProgrammeView:
 
     @property
     def moments(self) -> dict[str, str]:
-        """The polls of a pre/post pair by key: "pre" or "post"."""
+        """The polls of a pre/post pair by key: "pre", "post" or "later" (the follow-up)."""
         pre = {pair.pre.key: "pre" for pair in self.pairs}
-        return pre | {pair.post.key: "post" for pair in self.pairs}
+        return pre | {pair.post.key: "later" if pair.post.later else "post" for pair in self.pairs}
 
     @property
     def taking_part(self) -> int:
