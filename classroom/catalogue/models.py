@@ -55,6 +55,8 @@ class ModuleVersion(db.Model):
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     # The school whose own module this was; None for the library (trusted Markdown).
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    # The municipality whose programme brought this module as a zip (untrusted Markdown).
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
     slug: Mapped[str] = mapped_column(String(80))
     titles: Mapped[dict[str, str]] = mapped_column(JSON)
     files: Mapped[dict[str, str]] = mapped_column(JSON)

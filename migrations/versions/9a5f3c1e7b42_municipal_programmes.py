@@ -89,6 +89,7 @@ def upgrade():
     _add_reference('assignment', 'programme_id', 'INTEGER', 'programme (id)', 'fk_assignment_programme_id_programme')
     _add_reference('assignment', 'module_version', 'VARCHAR(64)', 'module_version (digest)', 'fk_assignment_module_version_module_version')
     op.create_index(op.f('ix_assignment_programme_id'), 'assignment', ['programme_id'], unique=False)
+    _add_reference('module_version', 'municipality_id', 'INTEGER', 'municipality (id)', 'fk_module_version_municipality_id_municipality')
     _add_reference('run', 'programme_id', 'INTEGER', 'programme (id)', 'fk_run_programme_id_programme')
     op.create_index(op.f('ix_run_programme_id'), 'run', ['programme_id'], unique=False)
     if sqlite:
@@ -120,6 +121,8 @@ def downgrade():
             with op.batch_alter_table(table, schema=None) as batch_op:
                 for column in columns:
                     batch_op.drop_column(column)
+        with op.batch_alter_table('module_version', schema=None) as batch_op:
+            batch_op.drop_column('municipality_id')
         if switched:
             op.execute('PRAGMA foreign_keys=ON')
     else:
@@ -135,6 +138,8 @@ def downgrade():
         op.drop_constraint('fk_assignment_programme_id_programme', 'assignment', type_='foreignkey')
         op.drop_column('assignment', 'module_version')
         op.drop_column('assignment', 'programme_id')
+        op.drop_constraint('fk_module_version_municipality_id_municipality', 'module_version', type_='foreignkey')
+        op.drop_column('module_version', 'municipality_id')
     op.drop_table('programme_release')
     op.drop_index(op.f('ix_programme_school_school_id'), table_name='programme_school')
     op.drop_table('programme_school')
