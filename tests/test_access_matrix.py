@@ -140,6 +140,9 @@ MATRIX = {
     "programmes.decline": {**COORDINATOR_ONLY, "foreign_coordinator": "deny"},
     "programmes.leave": {**COORDINATOR_ONLY, "foreign_coordinator": "deny"},
     "programmes.assign": {**COORDINATOR_ONLY, "foreign_coordinator": "deny"},
+    # The staff of a school taking part (isolation: test_programme_zip).
+    "programmes.programme_module": {**STAFF_ONLY, "foreign_coordinator": "deny"},
+    "programmes.programme_module_pack": {**STAFF_ONLY, "foreign_coordinator": "deny"},
 }
 # Every route of a run is the owner's only.
 RUN_ENDPOINTS = (

@@ -149,9 +149,24 @@ def slug_taken(school: School, slug: str) -> bool:
         return True
     own = db.select(OwnModule.id).where(OwnModule.school_id == school.id, OwnModule.slug == slug)
     given = db.select(ModuleVersion.digest).where(
-        ModuleVersion.school_id == school.id, ModuleVersion.slug == slug
+        # A programme's own module may be given in any school: its slug is taken everywhere.
+        (ModuleVersion.school_id == school.id) | ModuleVersion.municipality_id.is_not(None),
+        ModuleVersion.slug == slug,
     )
     return bool(db.session.scalar(db.select(own.exists() | given.exists())))
+
+
+def slug_in_use(slug: str, except_digest: str) -> bool:
+    """Whether a module of any school, or another kept version, has the slug already.
+
+    A programme's own module needs a slug of its own: schools' results go by slug, and
+    must never mix it with another module or another version of it.
+    """
+    own = db.select(OwnModule.id).where(OwnModule.slug == slug)
+    kept = db.select(ModuleVersion.digest).where(
+        ModuleVersion.slug == slug, ModuleVersion.digest != except_digest
+    )
+    return bool(db.session.scalar(db.select(own.exists() | kept.exists())))
 
 
 def module_in_school(school: School, slug: str) -> Module | None:
@@ -173,11 +188,18 @@ def _digest(school_id: int | None, slug: str, files: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
 
 
+def municipality_digest(municipality_id: int, slug: str, files: dict[str, str]) -> str:
+    """The digest of a programme's own module (a lead's zip): never a library's or a school's."""
+    kept = {"municipality": municipality_id, "slug": slug, "files": files}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
+
+
 def keep_version(module: Module, school: School | None) -> str:
     """Keep the module's texts as they are now, once per content; return the version's digest.
 
     A library module's version is the same for every school (`school` may be None: a
-    programme's); an own module's is its school's.
+    programme's); an own module's is its school's. (A lesson of a programme starts with
+    the programme's version as it is: `polls.services.start_run`'s `version`.)
     """
     if school is None and not module.trusted:
         raise ValueError("an own module's version belongs to a school")
@@ -206,7 +228,8 @@ def module_of_version(digest: str) -> Module | None:
         version = db.session.get(ModuleVersion, digest)
         if version is None:
             return None
-        trusted = version.school_id is None
+        # Only the library's texts are trusted; a school's or a municipality's never.
+        trusted = version.school_id is None and version.municipality_id is None
         render = render_markdown if trusted else render_untrusted_markdown
         if len(cache) >= CACHE_SIZE:
             cache.clear()

@@ -66,6 +66,9 @@ class Assignment(db.Model):
     # The name of the programme this assignment is part of, if any: set for the same
     # pages by the programmes package (`programmes.assignment_labels`).
     programme_name = None  # str | None
+    # For a programme's own module (a municipality's zip): its page and title.
+    module_page = None  # str | None
+    module_title = None  # str | None
 
     def status(self, today: date) -> str:
         """'done' once a linked run ended, 'paused' while one waits for its next session,

@@ -172,11 +172,18 @@ _ANSWERABLE_QUESTION = (
 
 
 def start_run(
-    module: Module, school_class: SchoolClass, teacher: User, language: str, class_size: int
+    module: Module,
+    school_class: SchoolClass,
+    teacher: User,
+    language: str,
+    class_size: int,
+    version: str | None = None,
 ) -> Run:
     """Create a run of the module's version as it is now, its polls copied in every language.
 
     `class_size` is this lesson's own: it sets who may be in it, and leaves the class alone.
+    `version` is the kept version `module` was built from, when an assignment fixes it (a
+    programme's); else the module's texts are kept as they are now.
     """
     text = module.text(language)
     started = now_utc()
@@ -185,7 +192,7 @@ def start_run(
         class_id=school_class.id,
         teacher_id=teacher.id,
         module_slug=module.slug,
-        module_version=keep_version(module, school_class.school),
+        module_version=version or keep_version(module, school_class.school),
         titles={lang: module.texts[lang].title for lang in module.texts},
         language=text.language,
         join_code=new_join_code(),

@@ -23,9 +23,9 @@ from ..catalogue.urls import module_url
 from ..converters import MAX_ID
 from ..coordination.models import Assignment
 from ..coordination.services import assignment_for_teacher, teachable_classes
+from ..coordination.signals import assignments_loaded
 from ..errors import render_error
 from ..extensions import db
-from ..lessons.content import Module
 from ..vocabulary import ASKED_STATUSES
 from . import answers, flow, join_tickets, services, sessions
 from .blueprint import bp
@@ -76,16 +76,19 @@ def create():
     form = StartRunForm()
     classes = teachable_classes(current_user)
     form.set_classes(classes)
-    module = module_for(current_user, form.module.data or "")
-    fixed = _fixed_version(form.assignment.data, module)
-    if fixed is not None:
-        module = fixed
+    slug = form.module.data or ""
+    fixing = _fixing_assignment(form.assignment.data, slug)
+    if fixing is not None:
+        # The programme's version, also of a module no library or school page has.
+        module = module_of_version(fixing.module_version)
+    else:
+        module = module_for(current_user, slug)
     if module is None:
         return render_error(404, _("This module does not exist."))
     form.set_languages(list(module.texts))
     if not form.validate_on_submit():
         flash(_("Choose one of your classes and a language."), "error")
-        return redirect(module_url(module.slug)), 303
+        return redirect(_start_page(fixing, module.slug)), 303
     school_class = next(c for c in classes if c.id == form.school_class.data)
     # The lesson's own size; only the coordinator changes the class's.
     class_size = form.class_size.data or school_class.size
@@ -94,7 +97,7 @@ def create():
             _("How many students are in this class? Give the number to start the lesson."), "error"
         )
         return redirect(
-            module_url(module.slug, **{"class": school_class.id}) + "#start-heading", 303
+            _start_page(fixing, module.slug, **{"class": school_class.id}) + "#start-heading", 303
         )
     assignment = None
     if form.assignment.data:
@@ -106,7 +109,10 @@ def create():
         return render_template(
             "polls/confirm_second_lesson.html", paused=paused[0], action_form=EmptyForm()
         ), 409
-    run = services.start_run(module, school_class, current_user, form.language.data, class_size)
+    version = fixing.module_version if fixing is not None else None
+    run = services.start_run(
+        module, school_class, current_user, form.language.data, class_size, version
+    )
     run.assignment = assignment
     run.programme_id = assignment.programme_id if assignment else None
     lesson_started.send(run)
@@ -115,16 +121,27 @@ def create():
     return redirect(url_for("polls.present", run_id=run.id), 303)
 
 
-def _fixed_version(value: str | None, module: Module | None) -> Module | None:
-    """The version an assignment fixes (a programme's), when the lesson is started for it."""
-    if module is None or not value or not value.isdigit() or int(value) > MAX_ID:
+def _fixing_assignment(value: str | None, slug: str) -> Assignment | None:
+    """The teacher's assignment of this module that fixes its version (a programme's), if any.
+
+    Its version wins over the module the slug names in the school now, and it is the only
+    way to a programme's own module, which the school does not have.
+    """
+    if not value or not value.isdigit() or int(value) > MAX_ID:
         return None
     assignment = assignment_for_teacher(current_user.school, current_user, int(value))
     if assignment is None or assignment.module_version is None:
         return None
-    if assignment.module_slug != module.slug:
-        return None
-    return module_of_version(assignment.module_version)
+    return assignment if assignment.module_slug == slug else None
+
+
+def _start_page(fixing: Assignment | None, slug: str, **arguments) -> str:
+    """The page the lesson is started from: the module's, or the programme's own module's."""
+    if fixing is not None:
+        assignments_loaded.send([fixing])  # the programmes package names its page, if any
+        if getattr(fixing, "module_page", None):
+            return fixing.module_page
+    return module_url(slug, **arguments)
 
 
 def _own_assignment(value: str, slug: str, class_id: int) -> Assignment | None:

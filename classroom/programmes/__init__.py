@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     follow_up_views,
     lead_views,
     models,
+    module_views,
     operator_views,
     school_views,
 )

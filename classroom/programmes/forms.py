@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
@@ -49,10 +50,12 @@ class InviteForm(FlaskForm):
 
 
 class ProgrammeForm(InviteForm):
-    """A new programme: a name, a library module, a period, its k and the schools invited."""
+    """A new programme: a name, a library module or a zip, a period, its k and the schools."""
 
     name = StringField(_l("Name of the programme"), validators=[DataRequired(), Length(max=160)])
-    module = SelectField(_l("Module"), validators=[DataRequired()])
+    # Exactly one of the two: a module of the library, or the lead's own as a zip.
+    module = SelectField(_l("Module"))
+    archive = FileField(_l("Or a module of your own, as a zip"))
     starts_on = DateField(_l("Starts on"), validators=[InputRequired()])
     ends_on = DateField(_l("Ends on"), validators=[InputRequired()])
     min_answers = IntegerField(
@@ -67,6 +70,13 @@ class ProgrammeForm(InviteForm):
             ),
         ],
     )
+
+    def validate_module(self, field: SelectField) -> None:
+        """A library module or a zip, not both and not neither."""
+        if field.data and self.archive.data:
+            raise ValidationError(_l("Choose a library module or a zip, not both."))
+        if not field.data and not self.archive.data:
+            raise ValidationError(_l("Choose a library module or add a zip of your own."))
 
     def validate_ends_on(self, field: DateField) -> None:
         """The end lies after the start and not in the past."""

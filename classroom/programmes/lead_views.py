@@ -20,7 +20,7 @@ from wtforms import SelectChoice
 from ..accounts.decorators import role_required
 from ..csv_files import csv_response, export_filename
 from ..extensions import db
-from . import services
+from . import own_modules, services
 from .blueprint import bp
 from .follow_up_views import follow_up_form
 from .forms import InviteForm, ProgrammeForm
@@ -117,15 +117,19 @@ def index():
 @bp.route("/programmes/new", methods=["GET", "POST"])
 @role_required("lead")
 def create():
-    """A new programme: a library module fixed at its version now, and the schools invited."""
+    """A new programme: a library module fixed at its version now, or the lead's own module
+    from a zip (checked like any import), and the schools invited."""
     form = ProgrammeForm()
     _module_choices(form)
     form.schools.choices = [SelectChoice(s.id, s.name) for s in services.all_schools()]
+    upload = None
     if form.validate_on_submit():
-        module = services.library_module(form.module.data)
         if services.name_taken(current_user.municipality_id, form.name.data):
             form.name.errors.append(_("Your municipality already has a programme of this name."))
-        elif module is not None:
+        elif form.archive.data:
+            upload = _stored_zip(form)
+        module = upload.module if upload else services.library_module(form.module.data)
+        if not form.name.errors and module is not None:
             programme = services.create_programme(
                 current_user.municipality_id,
                 form.name.data,
@@ -134,12 +138,34 @@ def create():
                 form.ends_on.data,
                 form.min_answers.data,
                 form.schools.data,
+                version=upload.version if upload else None,
             )
             db.session.commit()
             flash(_("The programme has been created and the schools invited."), "success")
             return redirect(url_for("programmes.detail", programme_id=programme.id), 303)
-    status = 400 if form.is_submitted() else 200
-    return render_template("programmes/new.html", form=form, min_schools=MIN_SCHOOLS), status
+    status = 422 if upload else 400 if form.is_submitted() else 200
+    problems = upload.problems if upload else []
+    return render_template(
+        "programmes/new.html", form=form, min_schools=MIN_SCHOOLS, zip_problems=problems
+    ), status
+
+
+def _stored_zip(form: ProgrammeForm) -> own_modules.Upload:
+    """The lead's zip stored as the municipality's module; when refused, the field says why."""
+    upload = own_modules.store_zip(current_user.municipality_id, form.archive.data)
+    if upload.library_slug:
+        form.archive.errors.append(
+            _(
+                "The module in this zip is called %(slug)s, like a module of the lesson library. "
+                "Give it a name of its own: the slug in nl.md and en.md and the folder's name.",
+                slug=upload.slug,
+            )
+        )
+    elif not upload.stored:
+        form.archive.errors.append(
+            _("The zip was not taken. Its problems are listed above, by file and line.")
+        )
+    return upload
 
 
 @bp.get("/programmes/<int:programme_id>")

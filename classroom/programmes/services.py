@@ -166,15 +166,21 @@ def create_programme(
     ends_on: date,
     min_answers: int,
     school_ids: list[int],
+    *,
+    version: str | None = None,
 ) -> Programme:
-    """Add a programme of a library module, fixed at its version now, and invite the schools."""
-    if not module.trusted:
+    """Add a programme of a module fixed at a version, and invite the schools.
+
+    A library module is fixed at its version now; the lead's own module (a zip) comes
+    with the version of the municipality it was stored as (`own_modules.store_zip`).
+    """
+    if version is None and not module.trusted:
         raise ProgrammeError("not-library")
     programme = Programme(
         municipality_id=municipality_id,
         name=" ".join(name.split()),
         module_slug=module.slug,
-        module_version=keep_version(module, None),
+        module_version=version or keep_version(module, None),
         titles={language: text.title for language, text in module.texts.items()},
         starts_on=starts_on,
         ends_on=ends_on,
