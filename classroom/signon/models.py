@@ -16,10 +16,15 @@ if TYPE_CHECKING:
 
 
 class SignOn(db.Model):
-    """One school's OpenID Connect provider; the client secret is stored encrypted."""
+    """One school's OpenID Connect provider, or one municipality's for its programme leads;
+    the client secret is stored encrypted."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), unique=True)
+    # Exactly one of the two: the school, or the municipality whose leads sign on here.
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), unique=True)
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipality.id"), unique=True
+    )
     issuer: Mapped[str] = mapped_column(String(255))
     client_id: Mapped[str] = mapped_column(String(255))
     secret_encrypted: Mapped[str] = mapped_column(Text)

@@ -4,7 +4,8 @@ Revision ID: 9a5f3c1e7b42
 Revises: 8c4d2e6f1a37
 Create Date: 2026-12-06 14:30:00.000000
 
-On SQLite, making user.school_id nullable rebuilds the user table: foreign keys go off
+On SQLite, making user.school_id and sign_on.school_id nullable rebuilds those tables
+(and a downgrade module_version): foreign keys go off
 first (the first statement, before any transaction began), so that dropping the old
 table cascades into nothing. If they cannot go off (a transaction is already open) and
 the table has rows, the migration stops rather than lose data.
@@ -24,7 +25,8 @@ def _foreign_keys_off() -> bool:
     bind = op.get_bind()
     bind.exec_driver_sql('PRAGMA foreign_keys=OFF')
     if bind.exec_driver_sql('PRAGMA foreign_keys').scalar():
-        if bind.exec_driver_sql('SELECT count(*) FROM user').scalar():
+        rebuilt = ('user', 'sign_on', 'module_version')
+        if any(bind.exec_driver_sql(f'SELECT count(*) FROM {table}').scalar() for table in rebuilt):
             raise RuntimeError('foreign keys are on inside a transaction: run this migration alone')
         return False
     return True
@@ -93,6 +95,11 @@ def upgrade():
     _add_reference('run', 'programme_id', 'INTEGER', 'programme (id)', 'fk_run_programme_id_programme')
     op.create_index(op.f('ix_run_programme_id'), 'run', ['programme_id'], unique=False)
     if sqlite:
+        with op.batch_alter_table('sign_on', schema=None) as batch_op:
+            batch_op.add_column(sa.Column('municipality_id', sa.Integer(), nullable=True))
+            batch_op.alter_column('school_id', existing_type=sa.Integer(), nullable=True)
+            batch_op.create_unique_constraint(batch_op.f('uq_sign_on_municipality_id'), ['municipality_id'])
+            batch_op.create_foreign_key(batch_op.f('fk_sign_on_municipality_id_municipality'), 'municipality', ['municipality_id'], ['id'])
         with op.batch_alter_table('user', schema=None) as batch_op:
             batch_op.add_column(sa.Column('municipality_id', sa.Integer(), nullable=True))
             batch_op.alter_column('school_id', existing_type=sa.Integer(), nullable=True)
@@ -101,6 +108,10 @@ def upgrade():
         if switched:
             op.execute('PRAGMA foreign_keys=ON')
     else:
+        op.add_column('sign_on', sa.Column('municipality_id', sa.Integer(), nullable=True))
+        op.alter_column('sign_on', 'school_id', existing_type=sa.Integer(), nullable=True)
+        op.create_unique_constraint(op.f('uq_sign_on_municipality_id'), 'sign_on', ['municipality_id'])
+        op.create_foreign_key(op.f('fk_sign_on_municipality_id_municipality'), 'sign_on', 'municipality', ['municipality_id'], ['id'])
         op.add_column('user', sa.Column('municipality_id', sa.Integer(), nullable=True))
         op.alter_column('user', 'school_id', existing_type=sa.Integer(), nullable=True)
         op.create_index(op.f('ix_user_municipality_id'), 'user', ['municipality_id'], unique=False)
@@ -111,6 +122,11 @@ def downgrade():
     sqlite = op.get_bind().dialect.name == 'sqlite'
     if sqlite:
         switched = _foreign_keys_off()
+        with op.batch_alter_table('sign_on', schema=None) as batch_op:
+            batch_op.drop_constraint(batch_op.f('fk_sign_on_municipality_id_municipality'), type_='foreignkey')
+            batch_op.drop_constraint(batch_op.f('uq_sign_on_municipality_id'), type_='unique')
+            batch_op.alter_column('school_id', existing_type=sa.Integer(), nullable=False)
+            batch_op.drop_column('municipality_id')
         with op.batch_alter_table('user', schema=None) as batch_op:
             batch_op.drop_constraint(batch_op.f('fk_user_municipality_id_municipality'), type_='foreignkey')
             batch_op.drop_index(batch_op.f('ix_user_municipality_id'))
@@ -126,6 +142,10 @@ def downgrade():
         if switched:
             op.execute('PRAGMA foreign_keys=ON')
     else:
+        op.drop_constraint(op.f('fk_sign_on_municipality_id_municipality'), 'sign_on', type_='foreignkey')
+        op.drop_constraint(op.f('uq_sign_on_municipality_id'), 'sign_on', type_='unique')
+        op.alter_column('sign_on', 'school_id', existing_type=sa.Integer(), nullable=False)
+        op.drop_column('sign_on', 'municipality_id')
         op.drop_constraint(op.f('fk_user_municipality_id_municipality'), 'user', type_='foreignkey')
         op.drop_index(op.f('ix_user_municipality_id'), table_name='user')
         op.alter_column('user', 'school_id', existing_type=sa.Integer(), nullable=False)
