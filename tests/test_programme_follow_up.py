@@ -102,7 +102,7 @@ def test_a_lesson_of_a_programme_with_a_follow_up_asks_the_before_polls_again(
     later = on_run(app, run_id, later_questions)
     compared = on_run(app, run_id, lambda run: {q.compare_to for q in run.questions} - {None})
     assert later and {before for _key, before in later} == compared
-    assert all(key == f"{before}-later" for key, before in later)
+    assert all(key == f"{before}_later" for key, before in later)
     phases = on_run(app, run_id, lambda run: run.phases["nl"])
     assert [p["key"] for p in phases][-1] == sessions.FOLLOW_UP
     assert phases[-2]["session_ends"] and phases[-1]["on"] == day.isoformat()
@@ -226,18 +226,18 @@ def test_the_follow_up_is_compared_with_before_in_the_programme_figures(app, mak
     schools = [world.school() for _ in range(3)]
     before = {key: spread((6, 6, 0, 0, 0)) for key in ("home-pre", "excluded-pre")}
     after = {key: spread((0, 0, 4, 4, 4)) for key in ("home-post", "excluded-post")}
-    later = {f"{key}-later": spread((0, 6, 6, 0, 0)) for key in ("home-pre", "excluded-pre")}
+    later = {f"{key}_later": spread((0, 6, 6, 0, 0)) for key in ("home-pre", "excluded-pre")}
     for school in schools:
         for _class in "ab":
             world.lesson(school, before | after | later)
     found, comparisons = world.results()
     keys = {result.key: result for result in found}
-    assert keys["home-pre-later"].later and keys["home-pre-later"].shown
-    assert keys["home-pre-later"].question == keys["home-pre"].question
+    assert keys["home-pre_later"].later and keys["home-pre_later"].shown
+    assert keys["home-pre_later"].question == keys["home-pre"].question
     pairs = {(c.pre.key, c.post.key): c for c in comparisons}
-    assert set(pairs) >= {("home-pre", "home-post"), ("home-pre", "home-pre-later")}
+    assert set(pairs) >= {("home-pre", "home-post"), ("home-pre", "home-pre_later")}
     # Before all disagreed; some weeks later half of them sit in the middle.
-    shift = pairs[("home-pre", "home-pre-later")].shift
+    shift = pairs[("home-pre", "home-pre_later")].shift
     assert [round(g.shift) for g in shift.groups] == [-50, 50, 0]
     # The lead's page sets it beside the before, as "some weeks later".
     lead = Staff(app.test_client(), make_user("lead", municipality_id=world.municipality_id))

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 # The recap shows at most this many results, side by side: it must fit the wall.
 RECAP_MOST = 2
-# A follow-up session some weeks later asks the compared polls again.
-FOLLOW_UP = "follow-up"
+# A follow-up session some weeks later asks the compared polls again. Its phase key and
+# its polls' keys have an underscore, which no module's key may have: they never clash.
+FOLLOW_UP = "follow_up"
 FOLLOW_UP_MINUTES = 15
 
 
@@ -70,7 +71,7 @@ def follow_up_ahead(run: Run) -> bool:
 
 def later_key(key: str) -> str:
     """The key of a poll asked again in the follow-up session."""
-    return f"{key}-later"[:40]
+    return f"{key[:34]}_later"
 
 
 def add_follow_up(run: Run, on: date) -> bool:

@@ -56,7 +56,8 @@ class SchoolComparison:
     share_changes: tuple[tuple[str, int, int], ...] = ()
 
 
-def _school_questions(runs: list[Run]) -> list[Question]:
+def school_questions(runs: list[Run]) -> list[Question]:
+    """The runs' questions that school figures count: no open text, own question or hands."""
     return [
         q
         for run in runs
@@ -73,7 +74,7 @@ def refresh_school_release(school_id: int, slug: str, runs: list[Run], k: int) -
     returns True (a new release was made).
     """
     ended = [run for run in runs if run.is_ended]
-    questions = _school_questions(ended)
+    questions = school_questions(ended)
     released = {
         kept.question_id: kept
         for kept in db.session.scalars(
@@ -129,7 +130,7 @@ def school_results(slug_runs: list[Run], school_id: int, slug: str, k: int, lang
     its floor); the mean shows only when nothing is hidden. Open texts never leave
     their run.
     """
-    questions = _school_questions(slug_runs)
+    questions = school_questions(slug_runs)
     if not questions:
         return []
     kept = db.session.get(SchoolRelease, (school_id, slug))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ...extensions import db
 from ..models import ResultRelease, Run, SchoolRelease
-from .school import _school_questions
+from .school import school_questions
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def released_lessons(school_id: int, slug: str, runs: list[Run]) -> dict[str, li
     counted = {key: set(entry["runs"]) for key, entry in kept.questions.items()}
     questions = [
         question
-        for question in _school_questions([run for run in runs if run.school_id == school_id])
+        for question in school_questions([run for run in runs if run.school_id == school_id])
         if question.run_id in counted.get(question.key, ())
     ]
     released = {
