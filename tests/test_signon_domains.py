@@ -164,7 +164,9 @@ def test_approving_one_claim_removes_the_other_and_locks_the_domain(
         # B cannot claim it again; the page says why, and nothing changes.
         again = school_b.client.post("/school/sign-on", data=form_b)
         assert again.status_code == 409
-        assert f"Another school uses these domains: {DOMAIN}" in html.unescape(again.text)
+        assert f"Another school or a municipality uses these domains: {DOMAIN}" in html.unescape(
+            again.text
+        )
         assert sorted(claims(app))[1] == ("School B", "school-b.test", None)
         result = runner.invoke(args=["signon", "approve-domain", DOMAIN, "--school", "School B"])
         assert result.exit_code == 1 and "already approved for another school" in result.output

@@ -114,7 +114,10 @@ def test_a_domain_approved_for_another_school_is_refused(app, runner, coordinato
     assert runner.invoke(args=["signon", "approve-domain", "school-a.test"]).exit_code == 0
     response = coordinator.client.post("/school/sign-on", data={**form, "domains": "school-a.test"})
     assert response.status_code == 409
-    assert "Een andere school gebruikt deze domeinen al: school-a.test" in response.text
+    assert (
+        "Een andere school of een gemeente gebruikt deze domeinen al: school-a.test"
+        in response.text
+    )
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(SignOn)) == 1
 

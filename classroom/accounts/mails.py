@@ -43,6 +43,7 @@ def sign_on_only_mail(user: User, language: str | None = None) -> EmailMessage:
         language,
         name=user.name,
         login=url_for("accounts.login", _external=True),
+        municipality=user.school_id is None,
     )
 
 

@@ -104,7 +104,7 @@ def login():
             check_password_hash(dummy, form.password.data)
         elif user.check_password(form.password.data) and user.active:
             if password_refused(user):
-                flash(_("Your school lets you log in with your school account only."), "error")
+                flash(_sign_on_only(user), "error")
                 return render_template("accounts/login.html", form=form), 403
             start_session(user)
             return redirect(local_path(request.args.get("next")) or url_for("main.index"))
@@ -259,15 +259,28 @@ def _reset_refused(reset) -> tuple[str, int] | None:
     if state == "valid" and not reset.user.active:
         state = "used"
     if state != "valid":
-        message = _("This reset link no longer works. Ask your coordinator for a new one.")
+        if reset is not None and reset.user.school_id is None:  # a lead: no coordinator
+            message = _(
+                "This link no longer works. Ask for a new one with “Forgot your password?”."
+            )
+        else:
+            message = _("This reset link no longer works. Ask your coordinator for a new one.")
         return render_error(404 if state == "unknown" else 410, message)
     if password_refused(reset.user):
         message = _(
-            "Your school lets you log in with your school account only, so this reset link "
-            "does not work. Use “Log in with your school account” on the login page."
+            "%(rule)s So this reset link does not work. Use “Log in with your school account” "
+            "on the login page.",
+            rule=_sign_on_only(reset.user),
         )
         return render_error(403, message)
     return None
+
+
+def _sign_on_only(user: User) -> str:
+    """Why a password is refused: the school's, or a lead's municipality's, sign-on only."""
+    if user.school_id is None:
+        return _("Your municipality lets you log in with its own account only.")
+    return _("Your school lets you log in with your school account only.")
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

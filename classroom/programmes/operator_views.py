@@ -2,12 +2,14 @@
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from ..accounts.decorators import role_required
 from ..accounts.mails import new_account_mail
 from ..accounts.services import AccountError, find_user_by_email
 from ..extensions import db
 from ..mail import send_now
+from ..signon.models import SignOn
 from . import services
 from .blueprint import bp
 from .forms import LeadForm, MunicipalityForm
@@ -17,6 +19,16 @@ from .models import Municipality
 def _lead_form(municipality_id: int, **kwargs) -> LeadForm:
     """The add-a-lead form of one municipality; a prefix keeps its field ids apart."""
     return LeadForm(prefix=f"lead-{municipality_id}", **kwargs)
+
+
+def _sign_ons() -> dict[int, SignOn]:
+    """Each municipality's sign-on settings, for a read-only line on the operator's page."""
+    sign_ons = db.session.scalars(
+        db.select(SignOn)
+        .where(SignOn.municipality_id.is_not(None))
+        .options(selectinload(SignOn.claims))
+    )
+    return {sign_on.municipality_id: sign_on for sign_on in sign_ons}
 
 
 def _render(status: int = 200, municipality_form=None, lead_form=None, lead_for=None):
@@ -34,6 +46,7 @@ def _render(status: int = 200, municipality_form=None, lead_form=None, lead_for=
             overviews=overviews,
             form=municipality_form or MunicipalityForm(prefix="municipality", formdata=None),
             lead_forms=lead_forms,
+            sign_ons=_sign_ons(),
         ),
         status,
     )

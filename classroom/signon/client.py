@@ -1,4 +1,4 @@
-"""The OpenID Connect client of a school, built on Authlib's Flask client.
+"""The OpenID Connect client of a school or a municipality, built on Authlib's Flask client.
 
 Authlib does the authorisation code flow with PKCE (S256), `state` and `nonce`, checks the
 ID token's signature against the provider's JWKS (cached with the discovery document, fetched
@@ -75,7 +75,7 @@ def discover(issuer: str) -> dict:
 
 
 def client_for(sign_on: SignOn) -> FlaskOAuth2App:
-    """The school's client; a new one (with fresh discovery and keys) when its settings change."""
+    """The owner's client; a new one (with fresh discovery and keys) when its settings change."""
     extensions = current_app.extensions
     oauth: OAuth = extensions.get("signon.oauth") or extensions.setdefault(
         "signon.oauth", OAuth(current_app._get_current_object())
@@ -83,7 +83,7 @@ def client_for(sign_on: SignOn) -> FlaskOAuth2App:
     fingerprint = hashlib.sha256(
         f"{sign_on.issuer}\n{sign_on.client_id}\n{sign_on.secret_encrypted}".encode()
     ).hexdigest()[:16]
-    name = f"school-{sign_on.school_id}-{fingerprint}"
+    name = f"{sign_on.owner_key}-{fingerprint}"
     client = oauth.create_client(name)
     if client is not None:
         loaded_at = client.server_metadata.get("_loaded_at", time.time())
@@ -128,15 +128,15 @@ def authorize_url(sign_on: SignOn, callback_url: str, email: str) -> str:
     try:
         metadata = client.load_server_metadata()
         if str(metadata.get("issuer", "")).rstrip("/") != sign_on.issuer:
-            current_app.logger.warning("sign-on: issuer of school %s differs", sign_on.school_id)
+            current_app.logger.warning("sign-on: issuer of %s differs", sign_on.owner_key)
             raise SignOnError("failed")
         endpoint = metadata.get("authorization_endpoint")
         if not isinstance(endpoint, str) or not scheme_allowed(endpoint, allow_private):
-            current_app.logger.warning("sign-on: login page of school %s", sign_on.school_id)
+            current_app.logger.warning("sign-on: login page of %s", sign_on.owner_key)
             raise SignOnError("failed")
         return client.authorize_redirect(callback_url, login_hint=email).location
     except FetchRefused as error:
-        current_app.logger.warning("sign-on: school %s refused: %s", sign_on.school_id, error)
+        current_app.logger.warning("sign-on: %s refused: %s", sign_on.owner_key, error)
         raise SignOnError("unreachable") from error
     except (requests.RequestException, ValueError) as error:
         raise SignOnError("unreachable") from error
@@ -153,7 +153,7 @@ def verified_claims(sign_on: SignOn) -> dict:
             claims_options=claims_options, leeway=LEEWAY
         )
     except FetchRefused as error:
-        current_app.logger.warning("sign-on: school %s refused: %s", sign_on.school_id, error)
+        current_app.logger.warning("sign-on: %s refused: %s", sign_on.owner_key, error)
         raise SignOnError("unreachable") from error
     except requests.RequestException as error:
         raise SignOnError("unreachable") from error

@@ -1,4 +1,5 @@
-"""Which e-mail domains a school can show to be its own: public providers, DNS TXT records."""
+"""Which e-mail domains a school (or a municipality) can show to be its own: public providers,
+DNS TXT records."""
 
 import hashlib
 import hmac
@@ -36,16 +37,19 @@ def is_public_mail_domain(domain: str) -> bool:
     )
 
 
-def verification_token(secret_key: str | bytes, school_id: int, domain: str) -> str:
-    """The token a school publishes to show the domain is its own; one per school and domain."""
+def verification_token(secret_key: str | bytes, owner: int | str, domain: str) -> str:
+    """The token a school publishes to show the domain is its own; one per owner and domain.
+
+    `owner` is a school's id, or `municipality-<id>` for a municipality.
+    """
     key = secret_key.encode() if isinstance(secret_key, str) else secret_key
-    message = f"signon-domain:{school_id}:{domain}".encode()
+    message = f"signon-domain:{owner}:{domain}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
-def verification_record(secret_key: str | bytes, school_id: int, domain: str) -> str:
+def verification_record(secret_key: str | bytes, owner: int | str, domain: str) -> str:
     """The TXT record's text: `klasgesprek-verification=<token>`."""
-    return RECORD_PREFIX + verification_token(secret_key, school_id, domain)
+    return RECORD_PREFIX + verification_token(secret_key, owner, domain)
 
 
 def record_names(domain: str) -> list[str]:

@@ -1,7 +1,11 @@
-"""Sign-on rules without a request: which school an address belongs to, who may get in."""
+"""Sign-on rules without a request: which school or municipality an address belongs to, who
+may get in."""
+
+from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Flask
 
@@ -18,6 +22,14 @@ from .crypto import encrypt
 from .domains import txt_record_found, verification_record
 from .models import SignOn, SignOnDomain, SignOnIdentity
 
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+    from ..programmes.models import Municipality
+
+    # Whose provider a sign-on is: a school's, for its staff, or a municipality's, for its leads.
+    Owner = School | Municipality
+
 
 class SignOnError(Exception):
     """Sign-on refused; the argument is a code the views turn into a message."""
@@ -25,7 +37,7 @@ class SignOnError(Exception):
 
 @dataclass
 class Settings:
-    """What a coordinator fills in; `secret` None keeps the stored one."""
+    """What a coordinator (or the operator) fills in; `secret` None keeps the stored one."""
 
     issuer: str
     client_id: str
@@ -43,13 +55,35 @@ def private_issuers_allowed(app: Flask) -> bool:
     return app.debug if allowed is None else bool(allowed)
 
 
-def sign_on_of(school: School) -> SignOn | None:
-    """The school's sign-on settings, if it has any."""
-    return db.session.scalar(db.select(SignOn).where(SignOn.school_id == school.id))
+def _owned_by(owner: Owner) -> ColumnElement[bool]:
+    """The condition that a sign-on is the owner's."""
+    if isinstance(owner, School):
+        return SignOn.school_id == owner.id
+    return SignOn.municipality_id == owner.id
+
+
+def _is_owner(sign_on: SignOn, owner: Owner) -> bool:
+    """Whether the sign-on is the owner's (a school's or a municipality's)."""
+    if isinstance(owner, School):
+        return sign_on.school_id == owner.id
+    return sign_on.municipality_id == owner.id
+
+
+def municipality_named(name: str) -> Municipality | None:
+    """The municipality with this name, if the operator made it; sign-on never makes one."""
+    # `programmes` sits above this package: its model is reached through the relationship.
+    municipality = SignOn.municipality.property.mapper.class_
+    return db.session.scalar(db.select(municipality).where(municipality.name == name))
+
+
+def sign_on_of(owner: Owner) -> SignOn | None:
+    """The school's or the municipality's sign-on settings, if it has any."""
+    return db.session.scalar(db.select(SignOn).where(_owned_by(owner)))
 
 
 def sign_on_for_email(email: str) -> SignOn | None:
-    """The checked sign-on of the school the address's domain is approved for, if any."""
+    """The checked sign-on of the school or municipality the address's domain is approved
+    for, if any."""
     domain = email.rpartition("@")[2].strip().lower()
     if not domain:
         return None
@@ -64,8 +98,8 @@ def sign_on_for_email(email: str) -> SignOn | None:
     )
 
 
-def domains_approved_elsewhere(school: School, domains: list[str]) -> list[str]:
-    """The domains in the list that are approved for another school."""
+def domains_approved_elsewhere(owner: Owner, domains: list[str]) -> list[str]:
+    """The domains in the list that are approved for another school or municipality."""
     taken = set(
         db.session.scalars(
             db.select(SignOnDomain.domain)
@@ -73,23 +107,27 @@ def domains_approved_elsewhere(school: School, domains: list[str]) -> list[str]:
             .where(
                 SignOnDomain.domain.in_(domains),
                 SignOnDomain.approved_at.is_not(None),
-                SignOn.school_id != school.id,
+                # Not `!=` on the owner's column: the other kind of owner has NULL there.
+                SignOn.id.not_in(db.select(SignOn.id).where(_owned_by(owner))),
             )
         )
     )
     return [d for d in domains if d in taken]
 
 
-def save_settings(school: School, settings: Settings) -> SignOn:
-    """Create or update the school's sign-on after its discovery document was read; no commit.
+def save_settings(owner: Owner, settings: Settings) -> SignOn:
+    """Create or update the owner's sign-on after its discovery document was read; no commit.
 
     New domains are claimed pending approval; kept domains keep their approval.
     """
-    sign_on = sign_on_of(school)
+    sign_on = sign_on_of(owner)
     if sign_on is None:
         if not settings.secret:
             raise SignOnError("secret-required")
-        sign_on = SignOn(school_id=school.id)
+        if isinstance(owner, School):
+            sign_on = SignOn(school_id=owner.id)
+        else:
+            sign_on = SignOn(municipality_id=owner.id)
         db.session.add(sign_on)
     sign_on.issuer = settings.issuer.rstrip("/")
     sign_on.client_id = settings.client_id
@@ -129,16 +167,17 @@ def pending_claims() -> list[SignOnDomain]:
     )
 
 
-def approve_domain(domain: str, by: str, school: School | None = None) -> SignOnDomain:
-    """Approve a school's claim of the domain and remove other schools' claims; no commit.
+def approve_domain(domain: str, by: str, owner: Owner | None = None) -> SignOnDomain:
+    """Approve a school's (or a municipality's) claim of the domain and remove the other
+    claims; no commit.
 
-    `school` picks the claim when several schools claim the domain. Raises SignOnError
+    `owner` picks the claim when several claim the domain. Raises SignOnError
     'not-claimed', 'several-claims' or 'approved-elsewhere'.
     """
     claims = list(db.session.scalars(db.select(SignOnDomain).where(SignOnDomain.domain == domain)))
     approved = [c for c in claims if c.approved_at is not None]
-    chosen = [c for c in claims if school is None or c.sign_on.school_id == school.id]
-    if approved and (school is None or approved[0].sign_on.school_id == school.id):
+    chosen = [c for c in claims if owner is None or _is_owner(c.sign_on, owner)]
+    if approved and (owner is None or _is_owner(approved[0].sign_on, owner)):
         return approved[0]
     if approved:
         raise SignOnError("approved-elsewhere")
@@ -171,8 +210,10 @@ def revoke_domain(domain: str) -> SignOnDomain | None:
 
 
 def domain_record(sign_on: SignOn, domain: str, secret_key: str | bytes) -> str:
-    """The TXT record that shows the domain is the school's."""
-    return verification_record(secret_key, sign_on.school_id, domain)
+    """The TXT record that shows the domain is the school's (or the municipality's)."""
+    # A school's record stays as it was before municipalities could sign on.
+    owner = sign_on.owner_key if sign_on.for_municipality else sign_on.school_id
+    return verification_record(secret_key, owner, domain)
 
 
 def check_domains(
@@ -191,7 +232,7 @@ def check_domains(
             results[claim.domain] = "missing" if found is False else "no-answer"
             continue
         try:
-            approve_domain(claim.domain, "dns", sign_on.school)
+            approve_domain(claim.domain, "dns", sign_on.municipality or sign_on.school)
         except SignOnError as error:
             results[claim.domain] = str(error)
         else:
@@ -199,33 +240,41 @@ def check_domains(
     return results
 
 
-def remove_settings(school: School) -> None:
-    """Switch sign-on off for the school; linked identities stay for a later return."""
-    if (sign_on := sign_on_of(school)) is not None:
+def remove_settings(owner: Owner) -> None:
+    """Switch sign-on off for the owner; linked identities stay for a later return."""
+    if (sign_on := sign_on_of(owner)) is not None:
         db.session.delete(sign_on)
         db.session.flush()
 
 
 def password_refusal(user: User) -> str | None:
-    """'sign-on-only' when the user's school allows its teachers no password login."""
-    if user.school is None:
+    """'sign-on-only' when the teacher's school, or the lead's municipality, allows no
+    password login; coordinators keep their password."""
+    if user.role == "teacher" and user.school_id is not None:
+        owned_by = SignOn.school_id == user.school_id
+    elif user.role == "lead" and user.municipality_id is not None:
+        owned_by = SignOn.municipality_id == user.municipality_id
+    else:
         return None
-    sign_on = sign_on_of(user.school)
-    if (
-        sign_on is not None
-        and sign_on.active
-        and not sign_on.passwords_allowed
-        and (user.role == "teacher")
-    ):
+    sign_on = db.session.scalar(db.select(SignOn).where(owned_by))
+    if sign_on is not None and sign_on.active and not sign_on.passwords_allowed:
         return "sign-on-only"
     return None
 
 
+def belongs_to(user: User, sign_on: SignOn) -> bool:
+    """Whether the account may sign on here: a school's staff at the school's provider, a
+    municipality's programme lead at the municipality's."""
+    if sign_on.for_municipality:
+        return user.role == "lead" and user.municipality_id == sign_on.municipality_id
+    return user.works_at_school and user.school_id == sign_on.school_id
+
+
 def account_for(sign_on: SignOn, claims: dict) -> User:
-    """The staff account these verified ID-token claims sign on to; links it the first time.
+    """The account these verified ID-token claims sign on to; links it the first time.
 
     Raises SignOnError with 'deactivated', 'unverified', 'other-domain' or 'not-invited'.
-    May add an account from a pending invitation; no commit.
+    May add a school's account from a pending invitation (never a lead's); no commit.
     """
     subject = str(claims.get("sub") or "")
     if not subject:
@@ -237,7 +286,7 @@ def account_for(sign_on: SignOn, claims: dict) -> User:
     )
     if identity is not None:
         user = identity.user
-        if user.school_id != sign_on.school_id:
+        if not belongs_to(user, sign_on):
             raise SignOnError("not-invited")
         if not user.active:
             raise SignOnError("deactivated")
@@ -249,9 +298,11 @@ def account_for(sign_on: SignOn, claims: dict) -> User:
     if email.rpartition("@")[2] not in sign_on.approved_domains:
         raise SignOnError("other-domain")
     user = find_user_by_email(email)
+    if user is None and sign_on.for_municipality:
+        raise SignOnError("not-invited")  # the operator makes leads, nobody else
     if user is None:
         user = _from_invitation(sign_on, email)
-    if user.school_id != sign_on.school_id:
+    if not belongs_to(user, sign_on):
         raise SignOnError("not-invited")
     if not user.active:
         raise SignOnError("deactivated")

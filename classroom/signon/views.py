@@ -1,4 +1,5 @@
-"""Signing on with a school account, and the coordinator's sign-on settings page."""
+"""Signing on with a school (or municipality) account, the coordinator's sign-on settings page,
+and the operator's `flask signon` commands."""
 
 from urllib.parse import urlsplit
 
@@ -37,6 +38,7 @@ from .services import (
     domain_record,
     domains_approved_elsewhere,
     mark_checked,
+    municipality_named,
     password_refusal,
     pending_claims,
     private_issuers_allowed,
@@ -60,6 +62,17 @@ ERRORS = {
     "other-domain": (403, lambda: _("The e-mail address of this school account does not belong to your school. Sign on with the account your school gave you.")),  # noqa: E501
     "deactivated": (403, lambda: _("Your account has been deactivated. Ask your coordinator if this is a mistake.")),  # noqa: E501
     "linked-elsewhere": (409, lambda: _("Your account is already linked to another school account. Ask your coordinator.")),  # noqa: E501
+}  # fmt: skip
+# The same refusals for a programme lead at the municipality's provider: no school, no coordinator.
+MUNICIPAL_ERRORS = {
+    "failed": lambda: _("The answer of your municipality's sign-on service could not be checked, so you are not logged in. Please start again; if it keeps happening, tell whoever runs this Klasgesprek."),  # noqa: E501
+    "cancelled": lambda: _("Signing on was cancelled at your municipality account."),
+    "unreachable": lambda: _("Your municipality's sign-on service cannot be reached right now. Please try again in a few minutes."),  # noqa: E501
+    "not-invited": lambda: _("There is no programme lead account of your municipality for this e-mail address. Ask whoever runs this Klasgesprek; teachers log in with their school account."),  # noqa: E501
+    "unverified": lambda: _("Your municipality account did not confirm your e-mail address, so it cannot be linked to an account here. Ask your municipality's IT department."),  # noqa: E501
+    "other-domain": lambda: _("The e-mail address of this account does not belong to your municipality. Sign on with the account your municipality gave you."),  # noqa: E501
+    "deactivated": lambda: _("Your account has been deactivated. Ask whoever runs this Klasgesprek if this is a mistake."),  # noqa: E501
+    "linked-elsewhere": lambda: _("Your account is already linked to another municipality account. Ask whoever runs this Klasgesprek."),  # noqa: E501
 }  # fmt: skip
 
 # Why the provider's discovery document could not be used, for the coordinator.
@@ -89,8 +102,10 @@ def _setup(state) -> None:
 
 
 def _error(code: str, sign_on: SignOn | None = None):
-    """A page that says what went wrong and what the teacher can do instead."""
+    """A page that says what went wrong and what the teacher (or lead) can do instead."""
     status, message = ERRORS[code]
+    if sign_on is not None and sign_on.for_municipality:
+        message = MUNICIPAL_ERRORS.get(code, message)
     passwords = sign_on is None or sign_on.passwords_allowed
     return render_template(
         "signon/error.html", message=message(), passwords=passwords, form=StartForm()
@@ -103,7 +118,8 @@ def _logout_serializer() -> URLSafeSerializer:
 
 @bp.route("/signon/", methods=["GET", "POST"])
 def start():
-    """Ask for the teacher's address and send them to their school's provider; open to all."""
+    """Ask for the address and send the teacher to their school's provider, the programme lead
+    to their municipality's; open to all."""
     form = StartForm()
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
@@ -118,7 +134,7 @@ def start():
     for key in [key for key in session if key.startswith("_state_")]:
         session.pop(key)
     session["signon_flow"] = {
-        "school_id": sign_on.school_id,
+        "sign_on_id": sign_on.id,
         "next": local_path(request.args.get("next")),
     }
     try:
@@ -132,17 +148,20 @@ def start():
         "signon/redirect.html",
         url=location,
         host=urlsplit(location).netloc.rpartition("@")[2],
-        school=sign_on.school.name,
+        owner=sign_on.owner_name,
+        for_municipality=sign_on.for_municipality,
     )
 
 
 @bp.get("/signon/callback")
 def callback():
-    """The provider sends the teacher back here; check the answer and log in; open to all."""
+    """The provider sends the teacher (or lead) back here; check the answer and log in; open to
+    all."""
     flow = session.pop("signon_flow", None)
-    if not isinstance(flow, dict):
+    # A flow from before sign-on ids were kept (it had a school id) has simply expired.
+    if not isinstance(flow, dict) or not isinstance(flow.get("sign_on_id"), int):
         return _error("expired")
-    sign_on = db.session.scalar(db.select(SignOn).where(SignOn.school_id == flow["school_id"]))
+    sign_on = db.session.get(SignOn, flow["sign_on_id"])
     if sign_on is None or not sign_on.active:
         return _error("no-signon")
     from . import client as oidc  # see `start`
@@ -198,7 +217,10 @@ def settings():
         taken = domains_approved_elsewhere(school, form.domain_list)
         if taken:
             form.domains.errors.append(
-                _("Another school uses these domains: %(names)s", names=", ".join(taken))
+                _(
+                    "Another school or a municipality uses these domains: %(names)s",
+                    names=", ".join(taken),
+                )
             )
             status = 409
         elif sign_on is None and not form.client_secret.data:
@@ -277,17 +299,21 @@ def remove():
 
 
 @bp.cli.command("configure")
-@click.option("--school", "school_name", required=True, help="School name; created if new.")
+@click.option("--school", "school_name", help="School name; created if new.")
+@click.option(
+    "--municipality", "municipality_name", help="Municipality name, for its leads; must exist."
+)
 @click.option("--issuer", required=True, help="Issuer URL (discovery at /.well-known/…).")
 @click.option("--client-id", required=True)
 @click.option("--domain", "domains", multiple=True, required=True, help="E-mail domain.")
 @click.option("--provider-verifies-email", is_flag=True)
-@click.option("--no-passwords", is_flag=True, help="Teachers may only sign on.")
+@click.option("--no-passwords", is_flag=True, help="Teachers (or leads) may only sign on.")
 @click.password_option(
     "--client-secret", envvar="KLASGESPREK_CLIENT_SECRET", confirmation_prompt=False
 )
 def configure_command(
-    school_name: str,
+    school_name: str | None,
+    municipality_name: str | None,
     issuer: str,
     client_id: str,
     domains: tuple[str, ...],
@@ -295,7 +321,10 @@ def configure_command(
     no_passwords: bool,
     client_secret: str,
 ) -> None:
-    """Set a school's sign-on provider (as the coordinator's page does)."""
+    """Set a school's sign-on provider (as the coordinator's page does), or a municipality's
+    for its programme leads (there is no page for that)."""
+    if (school_name is None) == (municipality_name is None):
+        raise click.UsageError("give either --school or --municipality")
     domain_list = list(dict.fromkeys(d.strip().lower().lstrip("@") for d in domains))
     if wrong := [d for d in domain_list if not DOMAIN.match(d)]:
         raise click.BadParameter(f"not a domain name: {', '.join(wrong)}", param_hint="--domain")
@@ -309,9 +338,18 @@ def configure_command(
             "an https:// address (http only with SIGNON_ALLOW_PRIVATE_ISSUERS)",
             param_hint="--issuer",
         )
-    school = get_or_create_school(school_name)
-    if taken := domains_approved_elsewhere(school, domain_list):
-        raise click.ClickException(f"approved for another school: {', '.join(taken)}")
+    if municipality_name is not None:
+        owner = municipality_named(municipality_name)
+        if owner is None:
+            raise click.ClickException(
+                f"no municipality named {municipality_name!r}: the operator creates it first"
+            )
+    else:
+        owner = get_or_create_school(school_name)
+    if taken := domains_approved_elsewhere(owner, domain_list):
+        raise click.ClickException(
+            f"approved for another school or municipality: {', '.join(taken)}"
+        )
     from . import client as oidc
 
     try:
@@ -321,7 +359,7 @@ def configure_command(
         hint = " (SIGNON_ALLOW_PRIVATE_ISSUERS allows it)" if reason == "private" else ""
         raise click.ClickException(f"{issuer}: discovery refused: {reason}{hint}") from error
     sign_on = save_settings(
-        school,
+        owner,
         Settings(
             issuer=issuer,
             client_id=client_id,
@@ -333,17 +371,17 @@ def configure_command(
     )
     # The operator runs this command, and the operator is who approves domains.
     for domain in sign_on.domain_list:
-        approve_domain(domain, "operator", school)
+        approve_domain(domain, "operator", owner)
     db.session.commit()
-    click.echo(f"Sign-on for {school.name}: {issuer} ({', '.join(domain_list)}, approved).")
+    click.echo(f"Sign-on for {owner.name}: {issuer} ({', '.join(domain_list)}, approved).")
 
 
 @bp.cli.command("pending-domains")
 def pending_domains_command() -> None:
-    """List the domains schools claim for sign-on that are not approved yet."""
+    """List the domains schools (and municipalities) claim for sign-on not approved yet."""
     claims = pending_claims()
     for claim in claims:
-        click.echo(f"{claim.domain}\t{claim.sign_on.school.name}\t{claim.created_at:%Y-%m-%d}")
+        click.echo(f"{claim.domain}\t{claim.sign_on.owner_name}\t{claim.created_at:%Y-%m-%d}")
     if not claims:
         click.echo("No domains are waiting for approval.")
 
@@ -351,16 +389,28 @@ def pending_domains_command() -> None:
 @bp.cli.command("approve-domain")
 @click.argument("domain")
 @click.option("--school", "school_name", help="The school, when several claim the domain.")
-def approve_domain_command(domain: str, school_name: str | None) -> None:
-    """Approve a school's claim of an e-mail domain; other schools' claims of it are removed."""
+@click.option("--municipality", "municipality_name", help="Or the municipality claiming it.")
+def approve_domain_command(
+    domain: str, school_name: str | None, municipality_name: str | None
+) -> None:
+    """Approve a school's (or municipality's) claim of an e-mail domain; other claims of it are
+    removed."""
     domain = domain.strip().lower().lstrip("@")
-    school = None
+    if school_name is not None and municipality_name is not None:
+        raise click.UsageError("give --school or --municipality, not both")
+    owner = None
     if school_name is not None:
-        school = db.session.scalar(db.select(School).where(School.name == school_name))
-        if school is None:
+        owner = db.session.scalar(db.select(School).where(School.name == school_name))
+        if owner is None:
             raise click.BadParameter(f"no school named {school_name!r}", param_hint="--school")
+    if municipality_name is not None:
+        owner = municipality_named(municipality_name)
+        if owner is None:
+            raise click.BadParameter(
+                f"no municipality named {municipality_name!r}", param_hint="--municipality"
+            )
     try:
-        claim = approve_domain(domain, "operator", school)
+        claim = approve_domain(domain, "operator", owner)
     except SignOnError as error:
         messages = {
             "not-claimed": f"no school claims {domain} (see `flask signon pending-domains`)",
@@ -369,7 +419,7 @@ def approve_domain_command(domain: str, school_name: str | None) -> None:
         }
         raise click.ClickException(messages[str(error)]) from error
     db.session.commit()
-    click.echo(f"{domain} is approved for {claim.sign_on.school.name}.")
+    click.echo(f"{domain} is approved for {claim.sign_on.owner_name}.")
 
 
 @bp.cli.command("revoke-domain")
@@ -378,9 +428,9 @@ def revoke_domain_command(domain: str) -> None:
     """Take back the approval of an e-mail domain; its claim waits for approval again."""
     claim = revoke_domain(domain.strip().lower().lstrip("@"))
     if claim is None:
-        raise click.ClickException(f"{domain} is not approved for any school")
+        raise click.ClickException(f"{domain} is not approved for any school or municipality")
     db.session.commit()
-    click.echo(f"{claim.domain} is no longer approved for {claim.sign_on.school.name}.")
+    click.echo(f"{claim.domain} is no longer approved for {claim.sign_on.owner_name}.")
 
 
 @bp.cli.command("check-providers")
@@ -393,10 +443,13 @@ def check_providers_command() -> None:
         try:
             oidc.discover(sign_on.issuer)
         except SignOnError as error:
-            failed.append(f"{sign_on.school.name}: {sign_on.issuer}: {error}")
+            failed.append(f"{sign_on.owner_name}: {sign_on.issuer}: {error}")
             continue
         mark_checked(sign_on)
-        click.echo(f"{sign_on.school.name}: {sign_on.issuer} checked.")
+        click.echo(f"{sign_on.owner_name}: {sign_on.issuer} checked.")
     db.session.commit()
     if failed:
-        raise click.ClickException("not checked, the coordinator saves again: " + "; ".join(failed))
+        raise click.ClickException(
+            "not checked, the coordinator (or `flask signon configure`) saves again: "
+            + "; ".join(failed)
+        )

@@ -20,6 +20,9 @@ down_revision = '8c4d2e6f1a37'
 branch_labels = None
 depends_on = None
 
+# A sign-on belongs to one school or one municipality, never both or neither.
+ONE_OWNER = '(school_id IS NULL) <> (municipality_id IS NULL)'
+
 
 def _foreign_keys_off() -> bool:
     bind = op.get_bind()
@@ -100,6 +103,7 @@ def upgrade():
             batch_op.alter_column('school_id', existing_type=sa.Integer(), nullable=True)
             batch_op.create_unique_constraint(batch_op.f('uq_sign_on_municipality_id'), ['municipality_id'])
             batch_op.create_foreign_key(batch_op.f('fk_sign_on_municipality_id_municipality'), 'municipality', ['municipality_id'], ['id'])
+            batch_op.create_check_constraint(batch_op.f('ck_sign_on_one_owner'), ONE_OWNER)
         with op.batch_alter_table('user', schema=None) as batch_op:
             batch_op.add_column(sa.Column('municipality_id', sa.Integer(), nullable=True))
             batch_op.alter_column('school_id', existing_type=sa.Integer(), nullable=True)
@@ -112,6 +116,7 @@ def upgrade():
         op.alter_column('sign_on', 'school_id', existing_type=sa.Integer(), nullable=True)
         op.create_unique_constraint(op.f('uq_sign_on_municipality_id'), 'sign_on', ['municipality_id'])
         op.create_foreign_key(op.f('fk_sign_on_municipality_id_municipality'), 'sign_on', 'municipality', ['municipality_id'], ['id'])
+        op.create_check_constraint(op.f('ck_sign_on_one_owner'), 'sign_on', ONE_OWNER)
         op.add_column('user', sa.Column('municipality_id', sa.Integer(), nullable=True))
         op.alter_column('user', 'school_id', existing_type=sa.Integer(), nullable=True)
         op.create_index(op.f('ix_user_municipality_id'), 'user', ['municipality_id'], unique=False)
@@ -123,6 +128,7 @@ def downgrade():
     if sqlite:
         switched = _foreign_keys_off()
         with op.batch_alter_table('sign_on', schema=None) as batch_op:
+            batch_op.drop_constraint(batch_op.f('ck_sign_on_one_owner'), type_='check')
             batch_op.drop_constraint(batch_op.f('fk_sign_on_municipality_id_municipality'), type_='foreignkey')
             batch_op.drop_constraint(batch_op.f('uq_sign_on_municipality_id'), type_='unique')
             batch_op.alter_column('school_id', existing_type=sa.Integer(), nullable=False)
@@ -142,6 +148,7 @@ def downgrade():
         if switched:
             op.execute('PRAGMA foreign_keys=ON')
     else:
+        op.drop_constraint(op.f('ck_sign_on_one_owner'), 'sign_on', type_='check')
         op.drop_constraint(op.f('fk_sign_on_municipality_id_municipality'), 'sign_on', type_='foreignkey')
         op.drop_constraint(op.f('uq_sign_on_municipality_id'), 'sign_on', type_='unique')
         op.alter_column('sign_on', 'school_id', existing_type=sa.Integer(), nullable=False)
