@@ -36,17 +36,13 @@ def outbox(app) -> list:
 
 
 @pytest.fixture
-def operator(app, make_user):
-    staff = Staff(app.test_client(), make_user("operator"))
-    assert staff.login().status_code == 302
-    return staff
+def operator(make_staff):
+    return make_staff("operator")
 
 
 @pytest.fixture
-def lead(app, make_user):
-    staff = Staff(app.test_client(), make_user("lead"))
-    assert staff.login().status_code == 302
-    return staff
+def lead(make_staff):
+    return make_staff("lead")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import SAMPLE_LESSONS_DIR, Staff, rendered_form
+from conftest import SAMPLE_LESSONS_DIR, rendered_form
 from test_xss import assert_escaped
 
 from classroom.accounts.models import School
@@ -54,10 +54,8 @@ def programme_zip(slug: str = SLUG, change=None) -> bytes:
 
 
 @pytest.fixture
-def lead(app, make_user):
-    staff = Staff(app.test_client(), make_user("lead"))
-    assert staff.login().status_code == 302
-    return staff
+def lead(make_staff):
+    return make_staff("lead")
 
 
 @pytest.fixture

@@ -67,15 +67,9 @@ def school_questions(runs: list[Run]) -> list[Question]:
     ]
 
 
-def refresh_school_release(school_id: int, slug: str, runs: list[Run], k: int) -> bool:
-    """Make a new school release of the module where enough ended lessons came in.
-
-    `runs` are all the school's runs of the module; the caller commits when this
-    returns True (a new release was made).
-    """
-    ended = [run for run in runs if run.is_ended]
-    questions = school_questions(ended)
-    released = {
+def released_results(questions: list[Question]) -> dict[int, ResultRelease]:
+    """The frozen results of those questions that have them, by question id."""
+    return {
         kept.question_id: kept
         for kept in db.session.scalars(
             db.select(ResultRelease).where(
@@ -84,6 +78,17 @@ def refresh_school_release(school_id: int, slug: str, runs: list[Run], k: int) -
             )
         )
     }
+
+
+def refresh_school_release(school_id: int, slug: str, runs: list[Run], k: int) -> bool:
+    """Make a new school release of the module where enough ended lessons came in.
+
+    `runs` are all the school's runs of the module; the caller commits when this
+    returns True (a new release was made).
+    """
+    ended = [run for run in runs if run.is_ended]
+    questions = school_questions(ended)
+    released = released_results(questions)
     kept = db.session.get(SchoolRelease, (school_id, slug))
     entries: dict[str, Any] = dict(kept.questions) if kept else {}
     changed = False

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...extensions import db
-from ..models import ResultRelease, Run, SchoolRelease
-from .school import school_questions
+from ..models import Run, SchoolRelease
+from .school import released_results, school_questions
 
 
 @dataclass(frozen=True)
@@ -40,15 +40,7 @@ def released_lessons(school_id: int, slug: str, runs: list[Run]) -> dict[str, li
         for question in school_questions([run for run in runs if run.school_id == school_id])
         if question.run_id in counted.get(question.key, ())
     ]
-    released = {
-        release.question_id: release
-        for release in db.session.scalars(
-            db.select(ResultRelease).where(
-                ResultRelease.question_id.in_([q.id for q in questions]),
-                ResultRelease.results.is_not(None),
-            )
-        )
-    }
+    released = released_results(questions)
     found: dict[str, list[ReleasedLesson]] = {}
     for question in questions:
         release = released.get(question.id)
