@@ -127,6 +127,8 @@ MATRIX = {
     "programmes.invitations": COORDINATOR_ONLY,
     "programmes.create_municipality": ROLE_ONLY["operator"],
     "programmes.create_lead": ROLE_ONLY["operator"],
+    # The operator reaches it; the world's user id is a teacher's, refused as no lead.
+    "programmes.set_lead_active": {**ROLE_ONLY["operator"], "operator": "any"},
     "programmes.create": ROLE_ONLY["lead"],
     # Only the lead's own municipality's programmes (isolation: test_programme_lead).
     "programmes.detail": ROLE_ONLY["lead"],

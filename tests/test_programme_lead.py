@@ -501,3 +501,22 @@ def test_the_operator_page_loads_in_a_fixed_number_of_queries(app, operator, mak
     for _number in range(4):
         make_user("lead")
     assert queries() == few
+
+
+def test_the_operator_deactivates_a_lead_who_left_and_can_undo_it(app, operator, lead, teacher):
+    lead_id = lead.user["id"]
+    page = operator.client.get("/operator").text
+    assert f"/operator/leads/{lead_id}/deactivate" in page
+    assert operator.client.post(f"/operator/leads/{lead_id}/deactivate").status_code == 303
+    # The lead's session ends at once, and a login is refused.
+    assert "/auth/login" in lead.client.get("/programmes/").location
+    assert lead.login().status_code == 401
+    page = operator.client.get("/operator").text
+    assert f"/operator/leads/{lead_id}/activate" in page
+    assert operator.client.post(f"/operator/leads/{lead_id}/activate").status_code == 303
+    assert lead.login().status_code == 302
+    # Only leads: a teacher's account is none of the operator's page's business.
+    refused = operator.client.post(f"/operator/leads/{teacher.user['id']}/deactivate")
+    assert refused.status_code == 404
+    with app.app_context():
+        assert db.session.get(User, teacher.user["id"]).active

@@ -1,6 +1,6 @@
 """The operator's page: municipalities and their programme leads."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -118,4 +118,16 @@ def create_lead(municipality_id: int):
             ),
             "error",
         )
+    return redirect(url_for("programmes.operator"), 303)
+
+
+@bp.post("/operator/leads/<int:user_id>/<any(activate, deactivate):action>")
+@role_required("operator")
+def set_lead_active(user_id: int, action: str):
+    """Deactivate a programme lead who left the municipality (their sessions end), or undo it."""
+    lead = services.lead_of_any_municipality(user_id)
+    if lead is None:
+        abort(404)
+    services.set_lead_active(lead, action == "activate")
+    db.session.commit()
     return redirect(url_for("programmes.operator"), 303)

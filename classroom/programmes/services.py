@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func
 
-from ..accounts.models import School, User
+from ..accounts.models import School, User, new_session_token
 from ..accounts.services import create_password_reset, create_user
 from ..catalogue.store import keep_version
 from ..extensions import db
@@ -88,6 +88,20 @@ def create_lead(municipality: Municipality, email: str, name: str, password: str
 def new_lead_link(lead: User) -> str:
     """The token of the single-use link with which a new lead chooses a password."""
     return create_password_reset(lead, NEW_LEAD_LINK_LIFETIME)
+
+
+def lead_of_any_municipality(user_id: int) -> User | None:
+    """The programme lead with this id; None for any other account (the operator's page
+    (de)activates leads only)."""
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.role == "lead" else None
+
+
+def set_lead_active(lead: User, active: bool) -> None:
+    """(De)activate a programme lead; deactivation ends every session of the account."""
+    lead.active = active
+    if not active:
+        lead.session_token = new_session_token()
 
 
 def create_operator(email: str, name: str, password: str) -> User:
