@@ -12,7 +12,7 @@ from classroom.coordination.models import Assignment
 from classroom.extensions import db
 from classroom.lessons.content import get_library
 from classroom.polls import flow, sessions
-from classroom.polls.models import Run
+from classroom.polls.models import Response, Run
 from classroom.programmes.models import Municipality, Programme, ProgrammeSchool
 from classroom.timeutil import now_utc
 
@@ -145,7 +145,16 @@ def test_the_lesson_pauses_until_the_follow_up_and_then_asks_it(app, teacher, pr
     assert on_run(app, run_id, lambda run: flow.current_step(run).question.id) == later_ids[0]
     phone = student()
     phone.join(code)
-    assert phone.answer(code, later_ids[0], "4").status_code in (200, 303)
+    assert phone.answer(code, later_ids[0], "4").status_code == 303
+    # A wrong answer is refused and stores nothing; the right one counts once.
+    assert phone.answer(code, later_ids[0], "9").status_code == 400
+    with app.app_context():
+        stored = db.session.scalar(
+            db.select(db.func.count())
+            .select_from(Response)
+            .where(Response.question_id == later_ids[0])
+        )
+    assert stored == 1
     assert on_run(app, run_id, lambda run: run.session_number) == 3
 
 
