@@ -198,10 +198,12 @@ class Student:
     def answer(self, kind: str, number: int) -> None:
         """Answer the open question; `number` varies the choice between students."""
         form = self.page.locator("form.answer-form")
+        expect(form).to_be_visible()  # the phone learns of the question by polling
         if kind == "text":
             form.locator("textarea").fill(f"antwoord {number}")
         else:
             choices = form.locator("label.choice")
+            expect(choices.first).to_be_visible()
             count = choices.count()
             choices.nth(number % count).click()
             if kind == "multiple":
