@@ -487,3 +487,28 @@ def test_an_assignment_outside_a_programme_says_nothing_of_one(app, teacher, coo
         db.session.commit()
     english(teacher.client)
     assert "Part of programme" not in teacher.client.get("/").text
+
+
+def test_a_programme_lesson_is_prepared_on_the_programmes_page_at_its_fixed_version(
+    app, teacher, coordinator
+):
+    """The library's page shows the library's text now; the programme's shows what it fixed."""
+    school_id = teacher.user["school_id"]
+    fixed_title = "Jihad, zoals afgesproken"
+    programme_id = make_programme(app, {school_id: "accepted"}, title=fixed_title)
+    due = (TODAY + timedelta(days=7)).isoformat()
+    plan(coordinator, programme_id, school_class=teacher.class_id, teacher=teacher.user["id"],
+         due_on=due)  # fmt: skip
+    (assignment,) = programme_assignments(app, programme_id)
+    page = f"/school/programmes/{programme_id}/module?assignment={assignment.id}"
+    link = f'href="{page}&amp;class={teacher.class_id}"'
+    dashboard = teacher.client.get("/").text
+    assert link in dashboard
+    assert fixed_title in teacher.client.get(f"{page}&class={teacher.class_id}").text
+    assert fixed_title not in teacher.client.get("/lessons/jihad").text
+
+    coordinator.client.post(f"/school/programmes/{programme_id}/leave", data={"confirm": "y"})
+    dashboard = teacher.client.get("/").text
+    assert link not in dashboard  # that page is gone for a school that left
+    assert f'href="/lessons/jihad?assignment={assignment.id}&amp;class=' in dashboard
+    assert teacher.client.get(page).status_code == 404

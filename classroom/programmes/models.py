@@ -20,6 +20,8 @@ MIN_PROGRAMME_K = 30
 # Figures need answers from this many schools; a new release from this many more.
 MIN_SCHOOLS = 3
 MIN_NEW_SCHOOLS = 2
+# The invitation statuses whose school's staff read and start the programme's module.
+READS_MODULE = ("invited", "accepted")
 
 
 class Municipality(db.Model):

@@ -26,14 +26,14 @@ from ..polls.forms import StartRunForm
 from ..polls.pages import start_run_form
 from .blueprint import bp
 from .membership import invitation_for
-from .models import Programme
+from .models import READS_MODULE, Programme
 
 
 def _taking_part_or_404(programme_id: int) -> Programme:
     """A programme the user's school takes part in, or is invited to (to read it before
     answering); any other is a 404."""
     invitation = invitation_for(current_user.school, programme_id)
-    if invitation is None or invitation.status not in ("invited", "accepted"):
+    if invitation is None or invitation.status not in READS_MODULE:
         abort(404)
     return invitation.programme
 
