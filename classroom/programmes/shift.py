@@ -3,16 +3,22 @@
 Students answer anonymously, so a pre answer cannot be linked to a post answer; the class
 that answered both is the unit. Answers within a class hang together, so the interval
 comes from a cluster bootstrap: resample whole classes (their pre and post counts together),
-pool their answers, and read the 2.5th and 97.5th percentiles of the replicated shifts.
+pool their answers, and take the spread of the replicated shifts as the shift's standard
+error. The interval is the shift plus and minus that error times Student's t with G - 1
+degrees of freedom and sqrt(G / (G - 1)), G classes, kept within the shifts that can
+happen. With few classes the plain percentiles of the bootstrap are far too narrow (about
+72 % coverage with 3 classes, 88 % with 6): they cannot reach beyond the classes seen.
 Pure Python, no Flask and no database.
 """
 
 import hashlib
+import math
 import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+from statistics import NormalDist
 
 DEFAULT_REPLICATES = 2000
 MIN_CLASSES = 2  # classes with answers on both sides; fewer gives no interval
@@ -96,16 +102,24 @@ def measure_shift(
     if len(samples) < 2:
         return None
     shifts = list(zip(*samples, strict=True))
+    spread = _spread(len(answered))
     group_shifts = tuple(
         GroupShift(
-            tuple(options), before, after, 100 * (after - before), *_interval(shifts[i], 100)
+            tuple(options),
+            before,
+            after,
+            100 * (after - before),
+            *_interval(after - before, shifts[i], spread, 1, 100),
         )
         for i, (options, (before, after)) in enumerate(zip(groups, estimate[0], strict=True))
     )
     mean = None
     if scale_points is not None:
         before, after = estimate[1]
-        mean = MeanShift(before, after, after - before, *_interval(shifts[-1], 1))
+        widest = scale_points - 1
+        mean = MeanShift(
+            before, after, after - before, *_interval(after - before, shifts[-1], spread, widest)
+        )
     return Shift(
         groups=group_shifts,
         mean=mean,
@@ -196,7 +210,34 @@ def _bootstrap(columns, group_count, scale_points, replicates, seed) -> list[lis
     return samples
 
 
-def _interval(values, factor: float) -> tuple[float, float]:
-    """The 2.5th and 97.5th percentiles (linear interpolation), times `factor`."""
-    cuts = statistics.quantiles(values, n=40, method="inclusive")
-    return cuts[0] * factor, cuts[-1] * factor
+def _spread(classes: int) -> float:
+    """How many bootstrap standard errors a 95 % interval over this many classes reaches out:
+    18 for 2 classes, 5.3 for 3, 2.8 for 6, 2.05 for 40."""
+    return math.sqrt(classes / (classes - 1)) * t_quantile(0.975, classes - 1)
+
+
+def t_quantile(p: float, df: int) -> float:
+    """Student's t quantile: exact for 1 and 2 degrees of freedom, else the Cornish-Fisher
+    expansion (Abramowitz and Stegun 26.7.5), within 0.004 from 3 degrees of freedom."""
+    if df == 1:
+        return math.tan(math.pi * (p - 0.5))
+    if df == 2:
+        return (2 * p - 1) / math.sqrt(2 * p * (1 - p))
+    z = NormalDist().inv_cdf(p)
+    terms = (
+        (z**3 + z) / 4,
+        (5 * z**5 + 16 * z**3 + 3 * z) / 96,
+        (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384,
+        (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160,
+    )
+    return z + sum(term / df ** (power + 1) for power, term in enumerate(terms))
+
+
+def _interval(
+    shift: float, replicated, spread: float, widest: float, factor: float = 1
+) -> tuple[float, float]:
+    """The shift plus and minus `spread` standard errors, within -`widest` and `widest` (no
+    shift goes further), times `factor`."""
+    margin = spread * statistics.stdev(replicated)
+    low, high = max(shift - margin, -widest), min(shift + margin, widest)
+    return low * factor, high * factor
