@@ -129,7 +129,7 @@
     const fresh = page.querySelector("[data-live-region]");
     const current = document.querySelector("[data-live-region]");
     if (!fresh || !current) return false;
-    const focused = document.activeElement && document.activeElement.id;
+    const focused = focusMark();
     current.replaceWith(document.adoptNode(fresh));
     loadScriptsOf(page);
     document.querySelectorAll(".flashes").forEach(function (flashes) {
@@ -138,8 +138,37 @@
     const messages = withMessages && page.querySelector(".flashes");
     if (messages) root.before(document.adoptNode(messages));
     document.dispatchEvent(new CustomEvent("live:swapped"));
-    if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+    refocus(focused);
     return true;
+  }
+
+  // Where the focus is, so that a swap does not take it away from a keyboard user: the
+  // nearest element with an id, the way down from it, and what the element says (the
+  // focus goes back to that control only, not to whatever now stands in its place).
+  function focusMark() {
+    const active = document.activeElement;
+    if (!active || active === document.body) return null;
+    const holder = active.closest("[id]");
+    if (!holder) return null;
+    const path = [];
+    for (let node = active; node !== holder; node = node.parentElement) {
+      path.unshift(Array.prototype.indexOf.call(node.parentElement.children, node));
+    }
+    return { id: holder.id, path: path, looks: looks(active) };
+  }
+
+  function looks(element) {
+    const name = element.getAttribute("name") || "";
+    return [element.tagName, name, element.textContent.trim()].join("|");
+  }
+
+  function refocus(mark) {
+    if (!mark) return;
+    let node = document.getElementById(mark.id);
+    for (const index of mark.path) node = node && node.children[index];
+    if (!node || node === document.activeElement) return;
+    if (mark.path.length && looks(node) !== mark.looks) return; // by its own id: the same
+    node.focus({ preventScroll: true });
   }
 
   // The teacher moved on: fetch the live page and swap its region in (throws a Fault).
