@@ -190,6 +190,15 @@ def test_the_same_data_give_the_same_interval_in_any_order():
     assert measure_shift(scale_groups(), shuffled, scale_points=5) == first
 
 
+def test_the_same_released_figures_reuse_their_interval():
+    """A lead's every view of one release asks for the same shift: worked out once."""
+    classes = programme(8, 0.40, 0.52, classes=12)
+    first = measure_shift(scale_groups(), classes, scale_points=5)
+    copied = [([*pre], [*post]) for pre, post in classes]
+    assert measure_shift(scale_groups(), copied, scale_points=5) is first
+    assert measure_shift(scale_groups(), classes, scale_points=5, seed=3) is not first
+
+
 def test_only_the_data_or_an_explicit_seed_change_the_interval():
     classes = programme(7, 0.40, 0.52, classes=12)
     default = measure_shift(scale_groups(), classes)
