@@ -418,22 +418,22 @@ def test_participation_counts_planned_in_a_lesson_paused_and_ended(
 def test_a_school_that_left_keeps_the_counts_it_had(app, teacher, coordinator, four_classes):
     school_id = teacher.user["school_id"]
     programme_id = make_programme(app, {school_id: "accepted"})
-    assignments = plan_all(app, coordinator, teacher, programme_id, four_classes[:3])
+    assignments = plan_all(app, coordinator, teacher, programme_id, four_classes)
     ended = start_lesson(teacher, assignments[0], four_classes[0])
     teacher.client.post(f"/runs/{ended}/end")
-    with app.app_context():
-        before = participation(db.session.get(Programme, programme_id))
+    paused = start_lesson(teacher, assignments[1], four_classes[1])
+    assert teacher.client.post(f"/runs/{paused}/pause").status_code == 303
+    before = lines(app, programme_id)
     coordinator.client.post(f"/school/programmes/{programme_id}/leave", data={"confirm": "y"})
-    # Later lessons of the school are no longer the programme's to see.
-    running = start_lesson(teacher, assignments[1], four_classes[1])
-    with app.app_context():
-        run = db.session.get(Run, running)
-        run.created_at = now_utc() + timedelta(seconds=1)  # clearly after leaving
-        db.session.commit()
+    # What the school does afterwards is no longer the programme's to see: a lesson
+    # resumed, one started, one ended.
+    assert teacher.client.post(f"/runs/{paused}/resume").status_code == 303
+    running = start_lesson(teacher, assignments[2], four_classes[2])
+    teacher.client.post(f"/runs/{running}/end")
     (line,) = lines(app, programme_id)
     assert line.status == "left"
-    assert (line.planned, line.in_lesson, line.paused, line.ended) == (2, 0, 0, 1)
-    assert [(b.planned, b.ended) for b in before] == [(2, 1)]
+    assert (line.planned, line.in_lesson, line.paused, line.ended) == (2, 0, 1, 1)
+    assert [(b.planned, b.in_lesson, b.paused, b.ended) for b in before] == [(2, 0, 1, 1)]
 
 
 def test_participation_takes_the_same_queries_for_one_school_or_many(

@@ -13,6 +13,7 @@ from ..coordination.settings import log_change
 from ..extensions import db
 from ..timeutil import now_utc
 from .models import Programme, ProgrammeSchool
+from .participation import counts_now
 
 # The audit list's setting for each step; coordination.settings_views names them.
 AUDIT_SETTINGS = {
@@ -104,6 +105,7 @@ def leave(invitation: ProgrammeSchool, user: User) -> None:
     """Stop taking part: the school's lessons count in no later release; no way back."""
     if invitation.status != "accepted":
         raise MembershipError("already-left" if invitation.status == "left" else "not-taking-part")
+    invitation.left_counts = counts_now(invitation.programme, invitation.school_id)
     _move(invitation, user, "left")
 
 

@@ -77,6 +77,9 @@ class ProgrammeSchool(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="invited")
     invited_at: Mapped[datetime] = mapped_column(default=now_utc)
     answered_at: Mapped[datetime | None]
+    # A school that left: its classes planned, in a lesson, paused and ended at that moment
+    # (a lesson resumed later leaves no trace of its pause, so they are kept, not recounted).
+    left_counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
 
     programme: Mapped[Programme] = relationship(back_populates="schools")
     school: Mapped[School] = relationship()

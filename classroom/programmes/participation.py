@@ -1,8 +1,9 @@
 """Who took part in a programme: per invited school, counts of classes and lessons, no results.
 
-Counts only for schools that accepted, or left (then as they stood when the school left:
-what it did afterwards is no longer the programme's to see). An invited or declined school
-shows its status and zeros. Three queries, whatever the number of schools.
+Counts only for schools that accepted, or left (then as they stood when the school left,
+kept in `ProgrammeSchool.left_counts`: what it did afterwards is no longer the programme's
+to see). An invited or declined school shows its status and zeros. Three queries, whatever
+the number of schools.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..polls.models import Run
 from ..timeutil import as_utc, now_utc
 from .models import Programme, ProgrammeSchool
 
-COUNTED_STATUSES = ("accepted", "left")
+LESSON_STATES = ("in_lesson", "paused", "ended")
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def participation(programme: Programme, school_id: int | None = None) -> list[Sc
     """Every invited school's line (or only `school_id`'s), by school name."""
     query = (
         db.select(ProgrammeSchool.school_id, School.name, ProgrammeSchool.status,
-                  ProgrammeSchool.answered_at)
+                  ProgrammeSchool.left_counts)
         .join(School, School.id == ProgrammeSchool.school_id)
         .where(ProgrammeSchool.programme_id == programme.id)
         .order_by(School.name)
@@ -46,52 +47,48 @@ def participation(programme: Programme, school_id: int | None = None) -> list[Sc
     if school_id is not None:
         query = query.where(ProgrammeSchool.school_id == school_id)
     schools = db.session.execute(query).all()
-    # The moment each counted school's figures stand at: now, or when it left.
-    now = now_utc()
-    cutoffs = {
-        row.school_id: as_utc(row.answered_at) if row.status == "left" and row.answered_at else now
+    taking_part = {row.school_id for row in schools if row.status == "accepted"}
+    lessons = _lesson_states(programme, taking_part)
+    planned = _planned(programme, taking_part)
+    counted = {
+        row.school_id: {
+            "planned": planned[row.school_id],
+            **{state: lessons[row.school_id, state] for state in LESSON_STATES},
+        }
         for row in schools
-        if row.status in COUNTED_STATUSES
     }
-    lessons = _lesson_states(programme, cutoffs)
-    planned = _planned(programme, cutoffs)
     return [
         SchoolParticipation(
-            school_id=row.school_id,
-            school_name=row.name,
-            status=row.status,
-            planned=planned[row.school_id],
-            in_lesson=lessons[row.school_id, "in_lesson"],
-            paused=lessons[row.school_id, "paused"],
-            ended=lessons[row.school_id, "ended"],
+            row.school_id, row.name, row.status, **(row.left_counts or counted[row.school_id])
         )
         for row in schools
     ]
 
 
-def _lesson_states(programme: Programme, cutoffs: dict[int, datetime]) -> Counter:
-    """Per (school id, state) the programme's lessons started before the school's cutoff."""
+def counts_now(programme: Programme, school_id: int) -> dict[str, int]:
+    """The school's counts as they stand now, to keep when it leaves."""
+    (line,) = participation(programme, school_id)
+    return {field: getattr(line, field) for field in ("planned", *LESSON_STATES)}
+
+
+def _lesson_states(programme: Programme, school_ids: set[int]) -> Counter:
+    """Per (school id, state) the programme's lessons of these schools, as they stand now."""
     counts: Counter = Counter()
-    if not cutoffs:
+    if not school_ids:
         return counts
+    now = now_utc()
     rows = db.session.execute(
-        db.select(Run.school_id, Run.created_at, Run.ended_at, Run.paused_at, Run.expires_at).where(
-            Run.programme_id == programme.id, Run.school_id.in_(cutoffs)
+        db.select(Run.school_id, Run.ended_at, Run.paused_at, Run.expires_at).where(
+            Run.programme_id == programme.id, Run.school_id.in_(school_ids)
         )
     )
     for row in rows:
-        cutoff = cutoffs[row.school_id]
-        if as_utc(row.created_at) > cutoff:
-            continue
-        counts[row.school_id, _state_at(row, cutoff)] += 1
+        counts[row.school_id, _state_at(row, now)] += 1
     return counts
 
 
 def _state_at(row, moment: datetime) -> str:
-    """A lesson's state at a moment: ended (by the teacher or its time limit), paused, or in it.
-
-    A lesson paused then and resumed since reads as in a lesson: a pause leaves no history.
-    """
+    """A lesson's state at a moment: ended (by the teacher or its time limit), paused, or in it."""
     ended = [as_utc(t) for t in (row.ended_at, row.expires_at) if t is not None]
     if any(t <= moment for t in ended):
         return "ended"
@@ -100,25 +97,22 @@ def _state_at(row, moment: datetime) -> str:
     return "in_lesson"
 
 
-def _planned(programme: Programme, cutoffs: dict[int, datetime]) -> Counter:
-    """Per school id the programme's assignments made before its cutoff with no lesson by then."""
+def _planned(programme: Programme, school_ids: set[int]) -> Counter:
+    """Per school id the programme's assignments of these schools with no lesson started."""
     counts: Counter = Counter()
-    if not cutoffs:
+    if not school_ids:
         return counts
-    first_lesson = (
-        db.select(Run.assignment_id, db.func.min(Run.created_at).label("started_at"))
-        .where(Run.programme_id == programme.id, Run.assignment_id.is_not(None))
-        .group_by(Run.assignment_id)
-        .subquery()
+    started = db.select(Run.id).where(
+        Run.programme_id == programme.id, Run.assignment_id == Assignment.id
     )
     rows = db.session.execute(
-        db.select(Assignment.school_id, Assignment.created_at, first_lesson.c.started_at)
-        .outerjoin(first_lesson, first_lesson.c.assignment_id == Assignment.id)
-        .where(Assignment.programme_id == programme.id, Assignment.school_id.in_(cutoffs))
+        db.select(Assignment.school_id, db.func.count())
+        .where(
+            Assignment.programme_id == programme.id,
+            Assignment.school_id.in_(school_ids),
+            ~started.exists(),
+        )
+        .group_by(Assignment.school_id)
     )
-    for row in rows:
-        cutoff = cutoffs[row.school_id]
-        started = row.started_at is not None and as_utc(row.started_at) <= cutoff
-        if as_utc(row.created_at) <= cutoff and not started:
-            counts[row.school_id] += 1
+    counts.update(dict(rows.all()))
     return counts

@@ -78,6 +78,7 @@ def upgrade():
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('invited_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('left_counts', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['programme_id'], ['programme.id'], name=op.f('fk_programme_school_programme_id_programme'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_programme_school_school_id_school')),
     sa.PrimaryKeyConstraint('programme_id', 'school_id', name=op.f('pk_programme_school'))
