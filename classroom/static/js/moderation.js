@@ -36,6 +36,7 @@
   function askFirst(item) {
     const step = item.querySelector("details.approve-flagged");
     if (!step) return;
+    opened.add(item.id); // now, not at the toggle event: a swap may come first
     step.open = true;
     const confirm = step.querySelector("form[data-action='approve'] button");
     if (confirm) confirm.focus();
