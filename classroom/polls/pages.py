@@ -50,6 +50,16 @@ def paused_lessons(slug: str) -> list[Run]:
     return sessions.paused_runs(current_user, slug)
 
 
+@bp.app_template_global()
+def teacher_page_version(run: Run) -> str:
+    """The version a teacher's live page starts from, as the state poll words it: with the
+    batches of open answers, so that the first poll does not swap in the same page again."""
+    position = run.current_position
+    count, batched = answers.count_answers_at(run, position) if position is not None else (0, 0)
+    shown, _etag = services.presenter_state(run.version, run.joined, count, batched)
+    return shown
+
+
 def question_or_404(question_id: int) -> Question:
     """A question of the run in the URL."""
     question = next((q for q in g.run.questions if q.id == question_id), None)
